@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The README's test command: builds everything, runs every test project in a private IPC namespace
+# (so parallel runs on one machine never see each other's objects), fails if anything is left behind,
+# and ends with one line of totals: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# A private IPC namespace when we may make one (root, or user namespaces); the suite works without it.
+if [ "${SYSV_IPC_IN_NAMESPACE:-}" != 1 ] && unshare --ipc true 2>/dev/null; then
+  SYSV_IPC_IN_NAMESPACE=1 exec unshare --ipc "$0" "$@"
+fi
+
+bash eng/install-prerequisites.sh || echo "warning: some optional prerequisites could not be installed (see above)"
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+dotnet build SysVIpc.slnx -c Release -nologo -v quiet || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+dotnet test SysVIpc.slnx -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=1
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n1)
+  get() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+
+# Nothing the suite made may survive it (in a private namespace, everything in it is ours).
+if [ "${SYSV_IPC_IN_NAMESPACE:-}" = 1 ]; then
+  left=$(ipcs -a | awk '$1 ~ /^0x/')
+  if [ -n "$left" ]; then
+    echo "LEAK: System V objects left behind by the test suite:"
+    echo "$left"
+    failed=$((failed + 1)); status=1
+  fi
+fi
+
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then status=1; echo "no test ran"; fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

@@ -1,0 +1,350 @@
+using System.Globalization;
+using SysV.Ipc.Interop;
+
+namespace SysV.Ipc;
+
+/// <summary>
+/// A System V shared memory segment (shmget). The object is only a name for a kernel segment: it owns
+/// nothing in this process (the <see cref="SharedMemoryAttachment"/>s do), and the segment persists after
+/// every process exits until something removes it (<see cref="Remove"/>, <c>ipcrm</c>), unless
+/// <see cref="RemoveOnDispose"/> is set.
+/// </summary>
+public sealed class SharedMemorySegment : IDisposable
+{
+    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private bool _disposed;
+
+    private SharedMemorySegment(int id, IpcKey key, long size, bool created)
+    {
+        Id = id;
+        Key = key;
+        Size = size;
+        WasCreated = created;
+    }
+
+    /// <summary>The segment's id (shmid): what ipcs lists and what <see cref="OpenById"/> takes.</summary>
+    public int Id { get; }
+
+    /// <summary>The key the segment was created with (<see cref="IpcKey.Private"/> for IPC_PRIVATE).</summary>
+    public IpcKey Key { get; }
+
+    /// <summary>The segment's size in bytes, as requested at creation.</summary>
+    public long Size { get; }
+
+    /// <summary>Whether this object created the segment (as opposed to opening an existing one).</summary>
+    public bool WasCreated { get; }
+
+    /// <summary>Remove the segment when this object is disposed (the tutorial: "the allocator SHOULD release the memory"). Off unless set here or in <see cref="SharedMemoryCreateOptions.RemoveOnDispose"/>.</summary>
+    public bool RemoveOnDispose { get; set; }
+
+    /// <summary>Creates a new segment; fails if one with this key exists (shmget with IPC_CREAT | IPC_EXCL).</summary>
+    /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a segment found only by id.</param>
+    /// <param name="size">Size in bytes, at least 1 and at most SHMMAX. New segments are zero-filled.</param>
+    /// <param name="permissions">Who may attach: like file permissions (default 0600, read/write for the owner).</param>
+    /// <param name="options">Huge pages, no-reserve, removal on dispose.</param>
+    /// <returns>The new segment.</returns>
+    /// <exception cref="IpcObjectExistsException">A segment with this key exists (perhaps from an earlier run).</exception>
+    /// <exception cref="IpcLimitExceededException">The size is above SHMMAX, or a system limit is reached.</exception>
+    public static SharedMemorySegment Create(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
+    {
+        int flags = CreateFlags(size, permissions, options) | Libc.IPC_EXCL;
+        int id = ShmGet(key, size, flags);
+        return Created(id, key, size, options);
+    }
+
+    /// <summary>Opens the segment with this key, creating it if there is none (shmget with IPC_CREAT).</summary>
+    /// <param name="key">The key (not <see cref="IpcKey.Private"/>, which would always create).</param>
+    /// <param name="size">Size for a new segment; an existing one must be at least this large.</param>
+    /// <param name="permissions">Permissions for a new segment.</param>
+    /// <param name="options">Options for a new segment.</param>
+    /// <returns>The segment; <see cref="WasCreated"/> says which happened.</returns>
+    /// <exception cref="IpcException">The existing segment is smaller than <paramref name="size"/>, or the call failed.</exception>
+    public static SharedMemorySegment OpenOrCreate(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
+    {
+        int flags = CreateFlags(size, permissions, options);
+        while (true)
+        {
+            int id = Libc.shmget(key.Value, (nuint)size, flags | Libc.IPC_EXCL);
+            if (id >= 0)
+            {
+                return Created(id, key, size, options);
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Errno.EEXIST || key.IsPrivate)
+            {
+                throw ShmGetError(errno, key, size);
+            }
+
+            // It exists: open it whatever its size, then check the size ourselves for a clearer error.
+            id = Libc.shmget(key.Value, 0, 0);
+            if (id < 0)
+            {
+                errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.ENOENT)
+                {
+                    continue; // removed between the two calls: try to create again
+                }
+
+                throw ShmGetError(errno, key, size);
+            }
+
+            long existing = Stat(id, key).Size;
+            if (existing < size)
+            {
+                throw new IpcException(
+                    $"The shared memory segment with key {key} (id {id}) exists with {existing} bytes, smaller than the {size} bytes requested. Open it with its size, or remove it ('ipcrm -m {id}') if it is a leftover.",
+                    Errno.EINVAL, IpcObjectKind.SharedMemory, key, id);
+            }
+
+            return new SharedMemorySegment(id, key, existing, created: false);
+        }
+    }
+
+    /// <summary>Opens the existing segment with this key (shmget without IPC_CREAT).</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The segment, with its real size.</returns>
+    /// <exception cref="IpcObjectNotFoundException">No segment has this key.</exception>
+    public static SharedMemorySegment Open(IpcKey key)
+    {
+        if (key.IsPrivate)
+        {
+            throw new ArgumentException("IPC_PRIVATE names no existing segment: open a private segment by its id (OpenById).", nameof(key));
+        }
+
+        PlatformGuard.ThrowIfUnsupported();
+        int id = Libc.shmget(key.Value, 0, 0);
+        if (id < 0)
+        {
+            throw ShmGetError(Marshal.GetLastPInvokeError(), key, 0);
+        }
+
+        return new SharedMemorySegment(id, key, Stat(id, key).Size, created: false);
+    }
+
+    /// <summary>Opens a segment by its id (as ipcs lists it); key and size come from IPC_STAT.</summary>
+    /// <param name="id">The shmid.</param>
+    /// <returns>The segment.</returns>
+    /// <exception cref="IpcObjectNotFoundException">No segment has this id.</exception>
+    public static SharedMemorySegment OpenById(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        PlatformGuard.ThrowIfUnsupported();
+        SharedMemoryInfo info = Stat(id, null);
+        return new SharedMemorySegment(id, info.Key, info.Size, created: false);
+    }
+
+    /// <summary>Attaches the segment to this process (shmat).</summary>
+    /// <param name="readOnly">Attach with SHM_RDONLY: the attachment hands out only read-only views, and write attempts throw instead of faulting.</param>
+    /// <returns>The attachment; dispose it to detach (shmdt).</returns>
+    public SharedMemoryAttachment Attach(bool readOnly = false)
+    {
+        ThrowIfDisposed();
+        var handle = new SharedMemoryHandle(); // allocated first, so a failure below cannot leak an attachment
+        nint address = Libc.shmat(Id, 0, readOnly ? Libc.SHM_RDONLY : 0);
+        if (address == -1)
+        {
+            handle.Dispose();
+            throw IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id);
+        }
+
+        Marshal.InitHandle(handle, address);
+        handle.Initialize((ulong)Size);
+        return new SharedMemoryAttachment(handle, Size, readOnly, Id, Key);
+    }
+
+    /// <summary>Reads the segment's state (shmctl IPC_STAT).</summary>
+    /// <returns>Size, permissions, owner, creator, pids, attach count, times, removal and lock state.</returns>
+    public SharedMemoryInfo GetInfo()
+    {
+        ThrowIfDisposed();
+        return Stat(Id, Key);
+    }
+
+    /// <summary>Changes the permission bits (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
+    /// <param name="permissions">The new rwx bits for user, group, others.</param>
+    public void SetPermissions(UnixFileMode permissions)
+    {
+        ThrowIfDisposed();
+        ValidatePermissions(permissions);
+        UpdatePermissions((ref IpcPerm perm) => perm.mode = (perm.mode & ~0x1FFu) | (uint)permissions, "shmctl(IPC_SET mode)");
+    }
+
+    /// <summary>Changes the owner (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
+    /// <param name="userId">The new owner's uid.</param>
+    /// <param name="groupId">The new owner's gid.</param>
+    public void SetOwner(uint userId, uint groupId)
+    {
+        ThrowIfDisposed();
+        UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "shmctl(IPC_SET owner)");
+    }
+
+    /// <summary>Locks the segment in memory, so it is never swapped (SHM_LOCK; needs CAP_IPC_LOCK or enough RLIMIT_MEMLOCK).</summary>
+    public void Lock() => Control(Libc.SHM_LOCK, "shmctl(SHM_LOCK)");
+
+    /// <summary>Lets the segment be swapped again (SHM_UNLOCK).</summary>
+    public void Unlock() => Control(Libc.SHM_UNLOCK, "shmctl(SHM_UNLOCK)");
+
+    /// <summary>
+    /// Removes the segment (shmctl IPC_RMID). If it is still attached anywhere, it is only marked for
+    /// removal: its key becomes free at once, and the memory goes away at the last detach.
+    /// </summary>
+    /// <exception cref="IpcObjectNotFoundException">It was already removed.</exception>
+    public void Remove() => Control(Libc.IPC_RMID, "shmctl(IPC_RMID)");
+
+    /// <summary>Removes the segment with this id if it exists.</summary>
+    /// <param name="id">The shmid.</param>
+    /// <returns><see langword="true"/> when removed (or marked for removal); <see langword="false"/> when no segment has this id.</returns>
+    /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
+    public static unsafe bool TryRemove(int id)
+    {
+        PlatformGuard.ThrowIfUnsupported();
+        if (id < 0)
+        {
+            return false;
+        }
+
+        if (Libc.shmctl(id, Libc.IPC_RMID, null) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is Errno.EINVAL or Errno.EIDRM
+            ? false
+            : throw IpcErrors.Create(errno, "shmctl(IPC_RMID)", IpcObjectKind.SharedMemory, null, id);
+    }
+
+    /// <summary>Removes the segment if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (RemoveOnDispose)
+        {
+            TryRemove(Id);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id) + $", {Size} bytes";
+
+    internal static unsafe SharedMemoryInfo Stat(int id, IpcKey? key)
+    {
+        ShmidDs ds;
+        if (Libc.shmctl(id, Libc.IPC_STAT, &ds) != 0)
+        {
+            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, null, id);
+        }
+
+        return new SharedMemoryInfo
+        {
+            Id = id,
+            Key = new IpcKey(ds.shm_perm.__key),
+            Mode = (int)ds.shm_perm.mode,
+            OwnerUserId = ds.shm_perm.uid,
+            OwnerGroupId = ds.shm_perm.gid,
+            CreatorUserId = ds.shm_perm.cuid,
+            CreatorGroupId = ds.shm_perm.cgid,
+            Size = (long)ds.shm_segsz,
+            CreatorProcessId = ds.shm_cpid,
+            LastProcessId = ds.shm_lpid,
+            AttachCount = (long)ds.shm_nattch,
+            LastAttachTime = IpcTime.FromSeconds(ds.shm_atime),
+            LastDetachTime = IpcTime.FromSeconds(ds.shm_dtime),
+            LastChangeTime = IpcTime.FromSeconds(ds.shm_ctime),
+        };
+    }
+
+    internal static void ValidatePermissions(UnixFileMode permissions)
+    {
+        if (((int)permissions & ~0x1FF) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(permissions), permissions,
+                "Only the nine rwx bits for user, group and others apply to IPC objects; setuid, setgid and sticky have no meaning here.");
+        }
+    }
+
+    private static int CreateFlags(long size, UnixFileMode permissions, SharedMemoryCreateOptions? options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
+        ValidatePermissions(permissions);
+        PlatformGuard.ThrowIfUnsupported();
+        int flags = Libc.IPC_CREAT | (int)permissions;
+        if (options?.HugePages == true)
+        {
+            flags |= Libc.SHM_HUGETLB;
+        }
+
+        if (options?.NoReserve == true)
+        {
+            flags |= Libc.SHM_NORESERVE;
+        }
+
+        return flags;
+    }
+
+    private static int ShmGet(IpcKey key, long size, int flags)
+    {
+        ThrowIfAboveShmMax(key, size);
+        int id = Libc.shmget(key.Value, (nuint)size, flags);
+        return id >= 0 ? id : throw ShmGetError(Marshal.GetLastPInvokeError(), key, size);
+    }
+
+    private static void ThrowIfAboveShmMax(IpcKey key, long size)
+    {
+        ulong shmMax = IpcSystem.ReadKernelULong("shmmax") ?? ulong.MaxValue;
+        if ((ulong)size > shmMax)
+        {
+            throw new IpcLimitExceededException(
+                $"Cannot create a shared memory segment of {size} bytes with key {key}: the limit SHMMAX is {shmMax.ToString(CultureInfo.InvariantCulture)} bytes (set in /proc/sys/kernel/shmmax, or kernel.shmmax with sysctl).",
+                0, IpcObjectKind.SharedMemory, key, null);
+        }
+    }
+
+    private static IpcException ShmGetError(int errno, IpcKey key, long size)
+    {
+        string? detail = errno switch
+        {
+            Errno.EINVAL => $"The size {size} is below SHMMIN or above SHMMAX, or larger than the existing segment with this key.",
+            Errno.ENOMEM => "With huge pages, reserve enough of them first (/proc/sys/vm/nr_hugepages).",
+            _ => null,
+        };
+        return IpcErrors.Create(errno, "shmget", IpcObjectKind.SharedMemory, key, null, detail);
+    }
+
+    private static SharedMemorySegment Created(int id, IpcKey key, long size, SharedMemoryCreateOptions? options)
+        => new(id, key, size, created: true) { RemoveOnDispose = options?.RemoveOnDispose == true };
+
+    private delegate void PermissionUpdate(ref IpcPerm perm);
+
+    private unsafe void UpdatePermissions(PermissionUpdate update, string call)
+    {
+        ShmidDs ds;
+        if (Libc.shmctl(Id, Libc.IPC_STAT, &ds) != 0)
+        {
+            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, Key, Id);
+        }
+
+        update(ref ds.shm_perm);
+        if (Libc.shmctl(Id, Libc.IPC_SET, &ds) != 0)
+        {
+            throw IpcErrors.FromLastError(call, IpcObjectKind.SharedMemory, Key, Id);
+        }
+    }
+
+    private unsafe void Control(int command, string call)
+    {
+        ThrowIfDisposed();
+        if (Libc.shmctl(Id, command, null) != 0)
+        {
+            throw IpcErrors.FromLastError(call, IpcObjectKind.SharedMemory, null, Id);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}
