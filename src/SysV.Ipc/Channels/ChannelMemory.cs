@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SysV.Ipc.Interop;
+
+namespace SysV.Ipc;
+
+/// <summary>
+/// The validated view of one attached channel segment: its configuration copied out of the header once
+/// (so later scribbles on the header cannot change how this process indexes memory), pointers to the hot
+/// words, the participant table, the futex operations, and the checks of every position read back.
+/// </summary>
+internal sealed unsafe class ChannelMemory
+{
+    /// <summary>Positions are byte counts since creation; above this they can only come from corruption (and would overflow our arithmetic).</summary>
+    private const long MaxPosition = 1L << 62;
+
+    internal ChannelMemory(byte* baseAddress, long segmentSize, IpcKey key, int segmentId)
+    {
+        Key = key;
+        SegmentId = segmentId;
+        Base = baseAddress;
+
+        byte* header = baseAddress + ChannelLayout.HeaderOffset;
+        int version = *(int*)(header + ChannelLayout.VersionField);
+        if (version != ChannelLayout.Version)
+        {
+            throw Corrupted($"its format version is {version}, this library reads version {ChannelLayout.Version}");
+        }
+
+        long capacity = *(long*)(header + ChannelLayout.CapacityField);
+        int producers = *(int*)(header + ChannelLayout.ProducerSlotsField);
+        int mode = *(int*)(header + ChannelLayout.ModeField);
+        int maxMessage = *(int*)(header + ChannelLayout.MaxMessageSizeField);
+        long ringOffset = *(int*)(header + ChannelLayout.RingOffsetField);
+        if (capacity < ChannelLayout.MinCapacity || capacity > ChannelLayout.MaxCapacity || !long.IsPow2(capacity))
+        {
+            throw Corrupted($"its header gives a ring capacity of {capacity} bytes, not a power of two from {ChannelLayout.MinCapacity} to {ChannelLayout.MaxCapacity}");
+        }
+
+        if (mode is not ((int)ChannelMode.SingleProducer or (int)ChannelMode.MultiProducer))
+        {
+            throw Corrupted($"its header gives mode {mode}, neither single- (1) nor multi-producer (2)");
+        }
+
+        if (producers < 1 || producers > ChannelLayout.MaxProducerSlots || (mode == (int)ChannelMode.SingleProducer && producers != 1))
+        {
+            throw Corrupted($"its header gives {producers} producer slots");
+        }
+
+        if (ringOffset != ChannelLayout.RingOffset(producers) || ringOffset + capacity > segmentSize)
+        {
+            throw Corrupted($"its header places a ring of {capacity} bytes at offset {ringOffset}, which does not match its {producers} producer slots or does not fit the segment's {segmentSize} bytes");
+        }
+
+        if (maxMessage < 0 || ChannelLayout.RecordSize(maxMessage) > capacity / 2)
+        {
+            throw Corrupted($"its header gives a maximum message size of {maxMessage} bytes, more than half the ring of {capacity} bytes can hold");
+        }
+
+        Capacity = capacity;
+        Mask = capacity - 1;
+        MaxMessageSize = maxMessage;
+        Mode = (ChannelMode)mode;
+        ProducerSlots = producers;
+        Ring = baseAddress + ringOffset;
+        CreationEpoch = *(long*)(header + ChannelLayout.CreationEpochField);
+        CreatorPid = *(int*)(header + ChannelLayout.CreatorPidField);
+    }
+
+    internal IpcKey Key { get; }
+
+    internal int SegmentId { get; }
+
+    internal byte* Base { get; }
+
+    internal byte* Ring { get; }
+
+    internal long Capacity { get; }
+
+    internal long Mask { get; }
+
+    internal int MaxMessageSize { get; }
+
+    internal ChannelMode Mode { get; }
+
+    internal int ProducerSlots { get; }
+
+    internal long CreationEpoch { get; }
+
+    internal int CreatorPid { get; }
+
+    internal long* Tail => (long*)(Base + ChannelLayout.TailOffset);
+
+    internal long* CachedHead => (long*)(Base + ChannelLayout.CachedHeadOffset);
+
+    internal long* Head => (long*)(Base + ChannelLayout.HeadOffset);
+
+    internal long* Consumed => (long*)(Base + ChannelLayout.ConsumedOffset);
+
+    internal int* DataSequence => (int*)(Base + ChannelLayout.DataSequenceOffset);
+
+    internal int* ConsumerSleeping => (int*)(Base + ChannelLayout.ConsumerSleepingOffset);
+
+    internal int* SpaceSequence => (int*)(Base + ChannelLayout.SpaceSequenceOffset);
+
+    internal int* ProducersSleeping => (int*)(Base + ChannelLayout.ProducersSleepingOffset);
+
+    internal int* Completed => (int*)(Base + ChannelLayout.HeaderOffset + ChannelLayout.CompletedField);
+
+    internal string Description => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId);
+
+    internal byte* Slot(int index) => Base + ChannelLayout.SlotOffset(index);
+
+    internal static long* SlotOwner(byte* slot) => (long*)(slot + ChannelLayout.SlotOwner);
+
+    /// <summary>Writes the configuration of a new channel; the magic goes last, so openers never see a half-made header.</summary>
+    internal static void Initialize(byte* baseAddress, long capacity, int maxMessage, ChannelMode mode, int producers)
+    {
+        byte* header = baseAddress + ChannelLayout.HeaderOffset;
+        *(int*)(header + ChannelLayout.VersionField) = ChannelLayout.Version;
+        *(int*)(header + ChannelLayout.RingOffsetField) = (int)ChannelLayout.RingOffset(producers);
+        *(long*)(header + ChannelLayout.CapacityField) = capacity;
+        *(int*)(header + ChannelLayout.MaxMessageSizeField) = maxMessage;
+        *(int*)(header + ChannelLayout.ModeField) = (int)mode;
+        *(int*)(header + ChannelLayout.ProducerSlotsField) = producers;
+        *(long*)(header + ChannelLayout.CreationEpochField) = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        *(int*)(header + ChannelLayout.CreatorPidField) = Environment.ProcessId;
+        Volatile.Write(ref *(long*)(header + ChannelLayout.MagicField), ChannelLayout.Magic);
+    }
+
+    /// <summary>Reads the consumer's head as a producer at <paramref name="tail"/> must see it: behind the tail by at most the capacity.</summary>
+    internal long ReadHead(long tail)
+    {
+        long head = Volatile.Read(ref *Head);
+        if (head < 0 || head > tail || (head & 7) != 0 || tail - head > Capacity)
+        {
+            throw Corrupted($"the consumer's head position {head} is impossible with the tail at {tail} and a ring of {Capacity} bytes");
+        }
+
+        return head;
+    }
+
+    /// <summary>Reads the shared tail, checked against a head known to be valid.</summary>
+    internal long ReadTail(long head)
+    {
+        long tail = Volatile.Read(ref *Tail);
+        if (tail < 0 || tail > MaxPosition || (tail & 7) != 0 || tail - head > Capacity || head - tail > Capacity)
+        {
+            throw Corrupted($"the producers' tail position {tail} is impossible with the head at {head} and a ring of {Capacity} bytes");
+        }
+
+        return tail;
+    }
+
+    /// <summary>Checks a tail read back from shared memory before any arithmetic on it.</summary>
+    internal void CheckTail(long tail)
+    {
+        if (tail < 0 || tail > MaxPosition || (tail & 7) != 0)
+        {
+            throw Corrupted($"the producers' tail position {tail} is not a valid ring position");
+        }
+    }
+
+    internal static void CheckPosition(ChannelMemory m, long position, string what)
+    {
+        if (position < 0 || position > MaxPosition || (position & 7) != 0)
+        {
+            throw m.Corrupted($"the {what} position {position} is not a valid ring position");
+        }
+    }
+
+    /// <summary>Zeroes ring bytes between two positions (at most one capacity apart), wrapping at the end.</summary>
+    internal void Zero(long from, long to)
+    {
+        long length = to - from;
+        if (length <= 0)
+        {
+            return;
+        }
+
+        long start = from & Mask;
+        long first = Math.Min(length, Capacity - start);
+        Clear(Ring + start, first);
+        if (length > first)
+        {
+            Clear(Ring, length - first);
+        }
+    }
+
+    private static void Clear(byte* start, long length)
+    {
+        while (length > 0)
+        {
+            uint chunk = (uint)Math.Min(length, int.MaxValue & ~7);
+            Unsafe.InitBlockUnaligned(start, 0, chunk);
+            start += chunk;
+            length -= chunk;
+        }
+    }
+
+    internal void Heartbeat(byte* slot) => Volatile.Write(ref *(long*)(slot + ChannelLayout.SlotHeartbeat), Environment.TickCount64);
+
+    /// <summary>Sleeps until the word changes from <paramref name="expected"/>, a wake, a signal, or the timeout.</summary>
+    internal static void FutexWait(int* word, int expected, TimeSpan timeout)
+    {
+        long ns = Math.Max(1, (long)(timeout.TotalMilliseconds * 1_000_000));
+        Timespec ts;
+        ts.tv_sec = ns / 1_000_000_000;
+        ts.tv_nsec = ns % 1_000_000_000;
+        _ = Libc.syscall(Libc.SYS_futex, word, Libc.FUTEX_WAIT, expected, &ts, 0, 0); // EAGAIN, EINTR, ETIMEDOUT: the caller re-checks
+    }
+
+    /// <summary>Changes the word, then wakes everyone sleeping on it (in any process: the word is in shared memory, so no FUTEX_PRIVATE_FLAG).</summary>
+    internal static void FutexWakeAll(int* word)
+    {
+        Interlocked.Increment(ref *word);
+        _ = Libc.syscall(Libc.SYS_futex, word, Libc.FUTEX_WAKE, int.MaxValue, null, 0, 0);
+    }
+
+    internal void WakeConsumer()
+    {
+        if (Interlocked.Exchange(ref *ConsumerSleeping, 0) != 0)
+        {
+            FutexWakeAll(DataSequence);
+        }
+    }
+
+    internal void WakeProducers() => FutexWakeAll(SpaceSequence);
+
+    internal bool IsCompleted => Volatile.Read(ref *Completed) != 0;
+
+    internal ChannelCorruptedException Corrupted(string what) =>
+        new($"The channel in {Description} is corrupted: {what}. Shared memory is writable by every process that may attach it; find which one wrote there, then remove the segment ('ipcrm -m {SegmentId}') and create the channel anew.",
+            Key, SegmentId);
+
+    /// <summary>The pid of a slot owner, for messages.</summary>
+    internal static string Pid(long owner) => ProcessIdentity.PidOf(owner).ToString(CultureInfo.InvariantCulture);
+}

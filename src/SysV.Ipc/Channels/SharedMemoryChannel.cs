@@ -1,0 +1,293 @@
+using System.Diagnostics;
+
+namespace SysV.Ipc;
+
+/// <summary>
+/// A message channel inside one System V shared memory segment: variable-length messages (far beyond a
+/// message queue's 8 KiB) travel from writers to one reader through a ring in shared memory, with no system
+/// call per message; a futex in the segment is used only to sleep and wake. See docs/channels.md for the
+/// segment format and the protocol.
+/// </summary>
+/// <remarks>
+/// This object is one process's attachment of the channel. Open the reader with <see cref="OpenReader"/>
+/// and writers with <see cref="OpenWriter"/>; each registers in the segment's participant table (pid and
+/// process start time), which is how a crashed peer is told apart from a slow one. Everything read from
+/// the segment is validated: a corrupt segment yields <see cref="ChannelCorruptedException"/>, never an
+/// access outside it.
+/// </remarks>
+public sealed unsafe class SharedMemoryChannel : IDisposable
+{
+    private static readonly TimeSpan s_initializationWait = TimeSpan.FromSeconds(2);
+
+    private readonly SharedMemorySegment _segment;
+    private readonly SharedMemoryAttachment _attachment;
+    private readonly ChannelMemory _memory;
+    private readonly bool _removeOnDispose;
+    private int _references = 1; // this object plus one per open reader or writer
+    private bool _disposed;
+
+    private SharedMemoryChannel(SharedMemorySegment segment, SharedMemoryAttachment attachment, ChannelMemory memory, bool removeOnDispose)
+    {
+        _segment = segment;
+        _attachment = attachment;
+        _memory = memory;
+        _removeOnDispose = removeOnDispose;
+        AsymmetricFence.EnsureRegistered();
+    }
+
+    /// <summary>The key of the channel's segment.</summary>
+    public IpcKey Key => _segment.Key;
+
+    /// <summary>The id of the channel's segment (what ipcs lists; <see cref="OpenById"/> takes it).</summary>
+    public int SegmentId => _segment.Id;
+
+    /// <summary>The ring's size in bytes (a power of two). The segment is a little larger: header and participant table.</summary>
+    public long Capacity => _memory.Capacity;
+
+    /// <summary>The largest message, in bytes.</summary>
+    public int MaxMessageSize => _memory.MaxMessageSize;
+
+    /// <summary>Single- or multi-producer.</summary>
+    public ChannelMode Mode => _memory.Mode;
+
+    /// <summary>How many writers may be open at once.</summary>
+    public int MaxProducers => _memory.ProducerSlots;
+
+    /// <summary>When the channel was created (from its header).</summary>
+    public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(_memory.CreationEpoch);
+
+    /// <summary>The pid of the process that created the channel (from its header).</summary>
+    public int CreatorProcessId => _memory.CreatorPid;
+
+    /// <summary>Whether a writer completed the channel (<see cref="SharedMemoryChannelWriter.Complete"/>).</summary>
+    public bool IsCompleted
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _memory.IsCompleted;
+        }
+    }
+
+    /// <summary>Creates a channel in a new segment (exclusive: fails if the key is taken).</summary>
+    /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a channel found only by segment id.</param>
+    /// <param name="capacity">The ring's size in bytes: a power of two from 1 KiB to 1 TiB. A message can be up to half of it.</param>
+    /// <param name="options">Mode, maximum message size, writer count, permissions, removal on dispose.</param>
+    /// <returns>The channel.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The capacity is not a power of two in range, or an option is out of range (checked before any system call).</exception>
+    /// <exception cref="IpcObjectExistsException">A segment with this key exists.</exception>
+    public static SharedMemoryChannel Create(IpcKey key, long capacity, SharedMemoryChannelOptions? options = null)
+    {
+        options ??= new SharedMemoryChannelOptions();
+        if (capacity < ChannelLayout.MinCapacity || capacity > ChannelLayout.MaxCapacity || !long.IsPow2(capacity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"A channel's capacity must be a power of two from {ChannelLayout.MinCapacity} bytes to 1 TiB (for example 1 << 20 for 1 MiB).");
+        }
+
+        long largest = Math.Min((capacity / 2) - ChannelLayout.RecordHeaderSize, int.MaxValue - 15);
+        if (options.MaxMessageSize < 0 || options.MaxMessageSize > largest)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, $"MaxMessageSize must be 0 (the largest possible) to {largest} bytes for a capacity of {capacity} bytes: a message may take at most half the ring.");
+        }
+
+        if (!Enum.IsDefined(options.Mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode must be SingleProducer or MultiProducer.");
+        }
+
+        int producers = options.Mode == ChannelMode.SingleProducer ? 1 : options.MaxProducers;
+        if (producers < 1 || producers > ChannelLayout.MaxProducerSlots)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxProducers, $"MaxProducers must be 1 to {ChannelLayout.MaxProducerSlots}.");
+        }
+
+        int maxMessage = options.MaxMessageSize == 0 ? (int)largest : options.MaxMessageSize;
+        long size = ChannelLayout.RingOffset(producers) + capacity;
+        SharedMemorySegment segment = SharedMemorySegment.Create(key, size, options.Permissions);
+        SharedMemoryAttachment? attachment = null;
+        try
+        {
+            attachment = segment.Attach();
+            ChannelMemory.Initialize(attachment.Pointer, capacity, maxMessage, options.Mode, producers);
+            var memory = new ChannelMemory(attachment.Pointer, size, segment.Key, segment.Id);
+            return new SharedMemoryChannel(segment, attachment, memory, options.RemoveOnDispose);
+        }
+        catch
+        {
+            attachment?.Dispose();
+            segment.Remove();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the channel whose segment has this key.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The channel.</returns>
+    /// <exception cref="IpcObjectNotFoundException">No segment has this key.</exception>
+    /// <exception cref="ChannelCorruptedException">The segment is not a channel, or its header is corrupt.</exception>
+    public static SharedMemoryChannel Open(IpcKey key) => Attach(SharedMemorySegment.Open(key));
+
+    /// <summary>Opens the channel in the segment with this id.</summary>
+    /// <param name="segmentId">The segment's id.</param>
+    /// <returns>The channel.</returns>
+    public static SharedMemoryChannel OpenById(int segmentId) => Attach(SharedMemorySegment.OpenById(segmentId));
+
+    /// <summary>Opens the channel's one reader (this process registers as the consumer).</summary>
+    /// <param name="wait">How the reader waits; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
+    /// <returns>The reader. If the previous reader died, this one resumes where it stopped.</returns>
+    /// <exception cref="InvalidOperationException">A live reader exists (in this or another process).</exception>
+    public SharedMemoryChannelReader OpenReader(ChannelWaitStrategy? wait = null)
+    {
+        wait ??= ChannelWaitStrategy.Default;
+        wait.Validate();
+        AddReference();
+        try
+        {
+            return new SharedMemoryChannelReader(this, _memory, wait);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a writer (this process registers as a producer).</summary>
+    /// <param name="wait">How the writer waits for room; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
+    /// <returns>The writer. If a previous writer died, this one takes its place.</returns>
+    /// <exception cref="InvalidOperationException">Every writer place is held by a live writer (a single-producer channel has one).</exception>
+    public SharedMemoryChannelWriter OpenWriter(ChannelWaitStrategy? wait = null)
+    {
+        wait ??= ChannelWaitStrategy.Default;
+        wait.Validate();
+        AddReference();
+        try
+        {
+            return new SharedMemoryChannelWriter(this, _memory, wait);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    /// <summary>The participant table: who holds the reader's and the writers' places, and whether they still run.</summary>
+    /// <returns>One entry per occupied slot.</returns>
+    public IReadOnlyList<ChannelParticipant> GetParticipants()
+    {
+        ThrowIfDisposed();
+        List<ChannelParticipant> result = [];
+        for (int i = 0; i <= _memory.ProducerSlots; i++)
+        {
+            byte* slot = _memory.Slot(i);
+            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
+            if (owner == 0)
+            {
+                continue;
+            }
+
+            long heartbeat = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotHeartbeat));
+            result.Add(new ChannelParticipant(
+                i,
+                i == 0 ? ChannelRole.Consumer : ChannelRole.Producer,
+                ProcessIdentity.PidOf(owner),
+                ProcessIdentity.IsAlive(owner),
+                TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes the segment (IPC_RMID): it disappears once every process has detached it.</summary>
+    public void Remove()
+    {
+        ThrowIfDisposed();
+        _segment.Remove();
+    }
+
+    /// <summary>
+    /// Detaches this process's attachment once its readers and writers are disposed too (they keep it
+    /// mapped until then), and removes the segment if it was created with <see cref="SharedMemoryChannelOptions.RemoveOnDispose"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_removeOnDispose)
+        {
+            SharedMemorySegment.TryRemove(_segment.Id);
+        }
+
+        Release();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"channel in {_memory.Description}: {Mode}, {Capacity} bytes, messages up to {MaxMessageSize} bytes";
+
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _attachment.Dispose();
+        }
+    }
+
+    private void AddReference()
+    {
+        ThrowIfDisposed();
+        Interlocked.Increment(ref _references);
+    }
+
+    private static SharedMemoryChannel Attach(SharedMemorySegment segment)
+    {
+        SharedMemoryAttachment attachment = segment.Attach();
+        try
+        {
+            string where = IpcErrors.Describe(IpcObjectKind.SharedMemory, segment.Key, segment.Id);
+            long minimum = ChannelLayout.RingOffset(1) + ChannelLayout.MinCapacity;
+            if (attachment.Length < minimum)
+            {
+                throw new ChannelCorruptedException($"The {where} is {attachment.Length} bytes, too small to hold a channel (at least {minimum}): it is not a channel, or was made by something else.", segment.Key, segment.Id);
+            }
+
+            long magic = WaitForMagic(attachment.Pointer);
+            if (magic == 0)
+            {
+                throw new IpcException($"The {where} holds no channel header after {s_initializationWait.TotalSeconds} s: its creator died while creating it, or it is a plain segment. Remove it ('ipcrm -m {segment.Id}') and create the channel again.", 0, IpcObjectKind.SharedMemory, segment.Key, segment.Id);
+            }
+
+            if (magic != ChannelLayout.Magic)
+            {
+                throw new ChannelCorruptedException($"The {where} does not start with a channel header (magic 0x{magic:x16}, expected 0x{ChannelLayout.Magic:x16}): it is not a SharedMemoryChannel, or its header was overwritten.", segment.Key, segment.Id);
+            }
+
+            var memory = new ChannelMemory(attachment.Pointer, attachment.Length, segment.Key, segment.Id);
+            return new SharedMemoryChannel(segment, attachment, memory, removeOnDispose: false);
+        }
+        catch
+        {
+            attachment.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The creator writes the magic last: an opener that races it waits a moment for the header to be complete.</summary>
+    private static long WaitForMagic(byte* baseAddress)
+    {
+        var clock = Stopwatch.StartNew();
+        long magic;
+        while ((magic = Volatile.Read(ref *(long*)baseAddress)) == 0 && clock.Elapsed < s_initializationWait)
+        {
+            Thread.Sleep(1);
+        }
+
+        return magic;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,518 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+
+namespace SysV.Ipc;
+
+/// <summary>
+/// The one reader of a <see cref="SharedMemoryChannel"/> (obtained from <see cref="SharedMemoryChannel.OpenReader"/>).
+/// Reading a message costs no system call: the reader checks the record at its position in shared memory.
+/// Use it from one thread at a time.
+/// </summary>
+/// <remarks>
+/// Consumed space is zeroed and handed back to the writers in batches: when a quarter of the ring has been
+/// read, and whenever the reader finds the ring empty. A reader that takes over from a reader that died
+/// resumes after the last batch the dead one handed back; messages it had read since then are delivered
+/// again (at least once for that batch, never lost).
+/// </remarks>
+public sealed unsafe class SharedMemoryChannelReader : IDisposable
+{
+    private readonly SharedMemoryChannel _channel;
+    private readonly ChannelMemory _m;
+    private readonly ChannelWaitStrategy _wait;
+    private readonly byte* _ring;
+    private readonly long _mask;
+    private readonly long _capacity;
+    private readonly int _maxMessage;
+    private readonly long _publishThreshold;
+    private readonly byte* _slot;
+    private long _position;   // the next record to read
+    private long _published;  // the head as last handed back to the writers
+    private long _peekedSize; // the record size of the message TryPeek returned; 0 when none
+    private bool _disposed;
+
+    internal SharedMemoryChannelReader(SharedMemoryChannel channel, ChannelMemory memory, ChannelWaitStrategy wait)
+    {
+        _channel = channel;
+        _m = memory;
+        _wait = wait;
+        _ring = memory.Ring;
+        _mask = memory.Mask;
+        _capacity = memory.Capacity;
+        _maxMessage = memory.MaxMessageSize;
+        _publishThreshold = memory.Capacity / 4;
+        _slot = memory.Slot(0);
+        Register();
+    }
+
+    /// <summary>The channel this reader reads.</summary>
+    public SharedMemoryChannel Channel => _channel;
+
+    /// <summary>
+    /// Looks at the next message without consuming it: the span points straight into shared memory and
+    /// stays valid until <see cref="Advance"/> (or disposal). No copy, no system call.
+    /// </summary>
+    /// <param name="message">The message's bytes; empty when the result is <see langword="false"/>.</param>
+    /// <returns><see langword="true"/> when a message is there.</returns>
+    /// <exception cref="ChannelCorruptedException">The record at the reader's position is not one a writer can produce.</exception>
+    /// <remarks>A writer process with access to the segment can still change the bytes while you look at them: copy what you must validate.</remarks>
+    public bool TryPeek(out ReadOnlySpan<byte> message)
+    {
+        ThrowIfDisposed();
+        while (true)
+        {
+            long position = _position;
+            long index = position & _mask;
+            byte* record = _ring + index;
+            int frame = Volatile.Read(ref *(int*)record);
+            if (frame <= 0)
+            {
+                message = default;
+                OnNothingCommitted(frame, position);
+                return false;
+            }
+
+            int tag = *(int*)(record + 4);
+            long room = _capacity - index;
+            if (tag == ChannelLayout.PaddingTag && (frame & 7) == 0 && frame <= room)
+            {
+                _position = position + frame;
+                continue;
+            }
+
+            if (tag != ChannelLayout.DataTag || frame < ChannelLayout.RecordHeaderSize || frame - ChannelLayout.RecordHeaderSize > _maxMessage
+                || ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize) > room)
+            {
+                throw _m.Corrupted($"the record at position {position} (ring offset {index}) has length {frame} and tag 0x{tag:x8}, which no writer produces (maximum message {_maxMessage} bytes, {room} bytes left before the ring's end)");
+            }
+
+            _peekedSize = ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize);
+            message = new ReadOnlySpan<byte>(record + ChannelLayout.RecordHeaderSize, frame - ChannelLayout.RecordHeaderSize);
+            return true;
+        }
+    }
+
+    /// <summary>Consumes the message the last <see cref="TryPeek"/> returned; its span must not be used afterwards.</summary>
+    /// <exception cref="InvalidOperationException">No message was peeked since the last advance.</exception>
+    public void Advance()
+    {
+        ThrowIfDisposed();
+        if (_peekedSize == 0)
+        {
+            throw new InvalidOperationException("Advance consumes the message TryPeek returned, and no message has been peeked since the last Advance.");
+        }
+
+        _position += _peekedSize;
+        _peekedSize = 0;
+        if (_position - _published >= _publishThreshold)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Copies the next message into <paramref name="destination"/> and consumes it, if there is one.</summary>
+    /// <param name="destination">Where to copy; must be at least as long as the message.</param>
+    /// <param name="length">The message's length.</param>
+    /// <returns><see langword="true"/> when a message was read.</returns>
+    /// <exception cref="ArgumentException">The message is longer than <paramref name="destination"/>; it stays in the channel.</exception>
+    public bool TryRead(Span<byte> destination, out int length)
+    {
+        if (!TryPeek(out ReadOnlySpan<byte> message))
+        {
+            length = 0;
+            return false;
+        }
+
+        if (message.Length > destination.Length)
+        {
+            _peekedSize = 0;
+            throw new ArgumentException($"The next message is {message.Length} bytes, more than the {destination.Length}-byte destination; it stays in the channel. Pass a buffer of MaxMessageSize ({_maxMessage}) bytes, or use TryPeek.", nameof(destination));
+        }
+
+        message.CopyTo(destination);
+        length = message.Length;
+        Advance();
+        return true;
+    }
+
+    /// <summary>Reads the next message into a new array, if there is one.</summary>
+    /// <param name="message">The message.</param>
+    /// <returns><see langword="true"/> when a message was read.</returns>
+    public bool TryRead([NotNullWhen(true)] out byte[]? message)
+    {
+        if (!TryPeek(out ReadOnlySpan<byte> span))
+        {
+            message = null;
+            return false;
+        }
+
+        message = span.ToArray();
+        Advance();
+        return true;
+    }
+
+    /// <summary>Waits for the next message and copies it into <paramref name="destination"/>.</summary>
+    /// <param name="destination">Where to copy; at least as long as the message.</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="cancellationToken">Cancels the wait (also while asleep).</param>
+    /// <returns>The message's length.</returns>
+    /// <exception cref="TimeoutException">No message came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel was completed and every message has been read.</exception>
+    /// <exception cref="ChannelPeerDiedException">The ring is empty and every writer that was open has died.</exception>
+    public int Read(Span<byte> destination, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        WaitPhase.ValidateTimeout(timeout);
+        while (true)
+        {
+            if (TryRead(destination, out int length))
+            {
+                return length;
+            }
+
+            if (!WaitToRead(timeout, cancellationToken))
+            {
+                throw ClosedException();
+            }
+        }
+    }
+
+    /// <summary>Waits without limit (but cancellably) for the next message and copies it into <paramref name="destination"/>.</summary>
+    /// <param name="destination">Where to copy.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message's length.</returns>
+    public int Read(Span<byte> destination, CancellationToken cancellationToken) =>
+        Read(destination, Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Waits for the next message and returns it in a new array.</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="TimeoutException">No message came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel was completed and every message has been read.</exception>
+    public byte[] Read(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        WaitPhase.ValidateTimeout(timeout);
+        while (true)
+        {
+            if (TryRead(out byte[]? message))
+            {
+                return message;
+            }
+
+            if (!WaitToRead(timeout, cancellationToken))
+            {
+                throw ClosedException();
+            }
+        }
+    }
+
+    /// <summary>Waits without limit for the next message and copies it into <paramref name="destination"/>.</summary>
+    /// <param name="destination">Where to copy.</param>
+    /// <returns>The message's length.</returns>
+    public int Read(Span<byte> destination) => Read(destination, Timeout.InfiniteTimeSpan, CancellationToken.None);
+
+    /// <summary>Waits without limit for the next message.</summary>
+    /// <returns>The message.</returns>
+    public byte[] Read() => Read(Timeout.InfiniteTimeSpan, CancellationToken.None);
+
+    /// <summary>Reads the next message, waiting asynchronously when there is none.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="ChannelClosedException">The channel was completed and every message has been read.</exception>
+    /// <remarks>
+    /// Completes synchronously when a message is there. Otherwise the wait (spin, yield, futex sleep) runs on
+    /// a thread-pool thread: a futex cannot be awaited, so an asynchronous wait that sleeps occupies one pool thread.
+    /// </remarks>
+    public ValueTask<byte[]> ReadAsync(CancellationToken cancellationToken = default) =>
+        TryRead(out byte[]? message) ? new ValueTask<byte[]>(message) : ChannelAsync.ReadAsync(this, cancellationToken);
+
+    /// <summary>Waits until a message can be read.</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="cancellationToken">Cancels the wait (also while asleep).</param>
+    /// <returns><see langword="true"/> when a message is there; <see langword="false"/> when the channel was completed and everything has been read.</returns>
+    /// <exception cref="TimeoutException">Nothing came in time.</exception>
+    /// <exception cref="ChannelPeerDiedException">The ring is empty and every writer that was open has died.</exception>
+    public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        WaitPhase.ValidateTimeout(timeout);
+        var phase = new WaitPhase(_wait, timeout);
+        CancellationTokenRegistration registration = default;
+        try
+        {
+            while (true)
+            {
+                if (TryPeek(out _))
+                {
+                    return true;
+                }
+
+                if (_m.IsCompleted)
+                {
+                    return TryPeek(out _); // a message committed just before completion
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!phase.Next())
+                {
+                    if (phase.ShouldCheckDeadline && phase.IsExpired)
+                    {
+                        throw TimedOut(timeout);
+                    }
+
+                    continue;
+                }
+
+                TimeSpan sleep = phase.SleepFor();
+                if (sleep == TimeSpan.Zero)
+                {
+                    throw TimedOut(timeout);
+                }
+
+                if (cancellationToken.CanBeCanceled && registration == default)
+                {
+                    registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_m.DataSequence);
+                }
+
+                Sleep(sleep);
+            }
+        }
+        finally
+        {
+            registration.Dispose();
+        }
+    }
+
+    /// <summary>Waits asynchronously until a message can be read (see <see cref="ReadAsync"/> for how it waits).</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when a message is there; <see langword="false"/> when the channel was completed and everything has been read.</returns>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (TryPeek(out _))
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return new ValueTask<bool>(Task.Run(() => WaitToRead(Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>This reader as a <see cref="ChannelReader{T}"/> of byte arrays, for code written against System.Threading.Channels.</summary>
+    /// <returns>An adapter; it reads through this reader, so do not use both at once.</returns>
+    public ChannelReader<byte[]> AsChannelReader() => new SharedMemoryChannelReaderAdapter(this);
+
+    /// <summary>Hands back what was read, leaves the consumer's place in the participant table, and releases the attachment.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Publish(); // the attachment stays mapped until Release: this reader holds a reference on it
+        Volatile.Write(ref *_m.ConsumerSleeping, 0);
+        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ProcessIdentity.Current);
+        _channel.Release();
+    }
+
+    internal ChannelClosedException ClosedException() =>
+        new($"The channel in {_m.Description} was completed by its writer and every message has been read.");
+
+    private TimeoutException TimedOut(TimeSpan timeout) =>
+        new($"No message arrived in the channel in {_m.Description} within {timeout}.");
+
+    /// <summary>Announces the sleep, re-checks, looks after crashed writers, and sleeps one slice on the data futex.</summary>
+    private void Sleep(TimeSpan sleep)
+    {
+        int sequence = Volatile.Read(ref *_m.DataSequence);
+        Volatile.Write(ref *_m.ConsumerSleeping, 1);
+        AsymmetricFence.Heavy();
+        if (TryPeek(out _) || _m.IsCompleted)
+        {
+            Volatile.Write(ref *_m.ConsumerSleeping, 0);
+            return;
+        }
+
+        _m.Heartbeat(_slot);
+        if (!RecoverDeadClaim())
+        {
+            ThrowIfWritersDied();
+            ChannelMemory.FutexWait(_m.DataSequence, sequence, sleep);
+        }
+
+        Volatile.Write(ref *_m.ConsumerSleeping, 0);
+    }
+
+    /// <summary>Nothing committed at the reader's position: hand back what was read, and reject what cannot be.</summary>
+    private void OnNothingCommitted(int frame, long position)
+    {
+        if (frame < 0 && (_m.Mode == ChannelMode.SingleProducer || -(long)frame > _capacity / 2 || (frame & 7) != 0))
+        {
+            throw _m.Corrupted($"the record at position {position} has length {frame}, which no writer of this {_m.Mode} channel produces");
+        }
+
+        if (_position != _published)
+        {
+            Publish();
+        }
+    }
+
+    /// <summary>Hands the consumed space back: records it, zeroes it (so stale bytes are never taken for a record), then moves the head.</summary>
+    private void Publish()
+    {
+        long from = _published;
+        long to = _position;
+        if (to == from)
+        {
+            return;
+        }
+
+        Volatile.Write(ref *_m.Consumed, to);
+        _m.Zero(from, to);
+        Volatile.Write(ref *_m.Head, to);
+        _published = to;
+        AsymmetricFence.Light();
+        if (Volatile.Read(ref *_m.ProducersSleeping) != 0)
+        {
+            _m.WakeProducers();
+        }
+    }
+
+    /// <summary>
+    /// A multi-producer writer claimed the space at the reader's position and has not committed it. If every
+    /// process whose claim covers it is dead, the claim will never be committed: skip it. A live writer's
+    /// claim is never touched.
+    /// </summary>
+    private bool RecoverDeadClaim()
+    {
+        if (_m.Mode != ChannelMode.MultiProducer)
+        {
+            return false;
+        }
+
+        long position = _position;
+        long tail = _m.ReadTail(_published);
+        if (tail <= position)
+        {
+            return false; // nothing claimed: the ring is simply empty
+        }
+
+        long end = -1;
+        bool ambiguous = false;
+        for (int i = 1; i <= _m.ProducerSlots; i++)
+        {
+            byte* slot = _m.Slot(i);
+            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
+            long claimStart = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition));
+            long claimSize = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimSize));
+            if (owner == 0 || claimStart > position || claimSize <= 0 || claimSize > _capacity || position >= claimStart + claimSize)
+            {
+                continue;
+            }
+
+            if (ProcessIdentity.IsAlive(owner))
+            {
+                return false; // a live writer will commit it
+            }
+
+            long candidate = claimStart + claimSize;
+            ambiguous |= end >= 0 && end != candidate;
+            end = Math.Max(end, candidate);
+        }
+
+        if (Volatile.Read(ref *(int*)(_ring + (position & _mask))) > 0)
+        {
+            return true; // committed meanwhile
+        }
+
+        if (end < 0)
+        {
+            throw _m.Corrupted($"the space at position {position} is claimed (the tail is at {tail}) but no writer's claim covers it");
+        }
+
+        if (ambiguous || (end & 7) != 0 || end > tail || end - _published > _capacity)
+        {
+            throw _m.Corrupted($"writers that died left claims at position {position} that cannot be told apart (ending at {end}, tail {tail})");
+        }
+
+        _position = end; // the dead claim is zeroed with the next batch
+        Publish();
+        return true;
+    }
+
+    /// <summary>The ring is empty: if every writer that holds a place has died, nothing will ever come.</summary>
+    private void ThrowIfWritersDied()
+    {
+        long deadOwner = 0;
+        for (int i = 1; i <= _m.ProducerSlots; i++)
+        {
+            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(i)));
+            if (owner == 0)
+            {
+                continue;
+            }
+
+            if (ProcessIdentity.IsAlive(owner))
+            {
+                return;
+            }
+
+            deadOwner = owner;
+        }
+
+        if (deadOwner != 0)
+        {
+            throw new ChannelPeerDiedException(
+                $"The writer of the channel in {_m.Description} (pid {ChannelMemory.Pid(deadOwner)}) died, and the ring is empty: nothing more will come unless a new writer opens the channel (it takes the dead one's place).",
+                ChannelRole.Producer, ProcessIdentity.PidOf(deadOwner), _m.Key, _m.SegmentId);
+        }
+    }
+
+    private void Register()
+    {
+        long me = ProcessIdentity.Current;
+        long* owner = ChannelMemory.SlotOwner(_slot);
+        while (true)
+        {
+            long current = Volatile.Read(ref *owner);
+            if (current != 0 && ProcessIdentity.IsAlive(current))
+            {
+                throw new InvalidOperationException(
+                    $"The channel in {_m.Description} already has a reader (pid {ChannelMemory.Pid(current)}{(ProcessIdentity.PidOf(current) == Environment.ProcessId ? ", this process" : string.Empty)}); a channel has exactly one. Dispose that reader first.");
+            }
+
+            if (Interlocked.CompareExchange(ref *owner, me, current) == current)
+            {
+                break;
+            }
+        }
+
+        *(int*)(_slot + ChannelLayout.SlotRole) = (int)ChannelRole.Consumer;
+        _m.Heartbeat(_slot);
+        Volatile.Write(ref *_m.ConsumerSleeping, 0);
+
+        // Resume after what the previous reader handed out; zero what it had not finished zeroing.
+        long head = Volatile.Read(ref *_m.Head);
+        long consumed = Volatile.Read(ref *_m.Consumed);
+        ChannelMemory.CheckPosition(_m, head, "consumer head");
+        ChannelMemory.CheckPosition(_m, consumed, "consumed");
+        if (consumed < head || consumed - head > _capacity)
+        {
+            throw _m.Corrupted($"the consumed position {consumed} and the head {head} are more than the ring apart or out of order");
+        }
+
+        _ = _m.ReadTail(head);
+        _published = head;
+        _position = consumed;
+        Publish();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowDisposed() => throw new ObjectDisposedException(nameof(SharedMemoryChannelReader), $"This reader of the channel in {_m.Description} was disposed.");
+}
