@@ -128,10 +128,19 @@ internal sealed unsafe class ChannelMemory
         Volatile.Write(ref *(long*)(header + ChannelLayout.MagicField), ChannelLayout.Magic);
     }
 
-    /// <summary>Reads the consumer's head as a producer at <paramref name="tail"/> must see it: behind the tail by at most the capacity.</summary>
+    /// <summary>
+    /// Reads the consumer's head as a producer at <paramref name="tail"/> must see it: behind the tail by at
+    /// most the capacity. Returns -1 when a multi-producer writer's tail is stale (the reader has passed
+    /// it since): read the tail again.
+    /// </summary>
     internal long ReadHead(long tail)
     {
         long head = Volatile.Read(ref *Head);
+        if (head > tail && Mode == ChannelMode.MultiProducer && head <= Volatile.Read(ref *Tail))
+        {
+            return -1;
+        }
+
         if (head < 0 || head > tail || (head & 7) != 0 || tail - head > Capacity)
         {
             throw Corrupted($"the consumer's head position {head} is impossible with the tail at {tail} and a ring of {Capacity} bytes");

@@ -309,6 +309,11 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             if (head > tail || tail + needed - head > _capacity)
             {
                 head = _m.ReadHead(tail);
+                if (head < 0)
+                {
+                    continue; // another writer moved the tail, and the reader followed
+                }
+
                 if (head > Volatile.Read(ref *_m.CachedHead))
                 {
                     Volatile.Write(ref *_m.CachedHead, head);
@@ -392,15 +397,17 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
     private bool HasRoom(long size)
     {
-        long tail = _multi ? Volatile.Read(ref *_m.Tail) : _tail;
-        if (_multi)
+        long tail, head;
+        do
         {
+            tail = _multi ? Volatile.Read(ref *_m.Tail) : _tail;
             _m.CheckTail(tail);
+            head = _m.ReadHead(tail);
         }
+        while (head < 0);
 
         long room = _capacity - (tail & _mask);
         long needed = size <= room ? size : room + size;
-        long head = _m.ReadHead(tail);
         if (!_multi)
         {
             _headCache = head;
