@@ -664,7 +664,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>semop, retried after EINTR; false on EAGAIN (only possible with IPC_NOWAIT).</summary>
     private unsafe bool SemOp(Sembuf* ops, int count)
     {
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
             if (Libc.semop(Id, ops, (nuint)count) == 0)
             {
@@ -679,10 +679,16 @@ public sealed class SemaphoreSet : IDisposable
 
             if (errno != Errno.EINTR)
             {
-                throw Error(errno, "semop");
+                throw Error(RemovedWhileRetrying(errno, attempt), "semop");
             }
         }
     }
+
+    /// <summary>
+    /// A set removed while the call was blocked gives EIDRM; removed between two attempts (after EINTR or
+    /// a cancellation slice) the id is simply unknown (EINVAL). Both mean the same to the waiter.
+    /// </summary>
+    private static int RemovedWhileRetrying(int errno, int attempt) => errno == Errno.EINVAL && attempt > 0 ? Errno.EIDRM : errno;
 
     /// <summary>
     /// semtimedop until applied, timed out or cancelled. EINTR repeats the call with the time that is left.
@@ -699,7 +705,7 @@ public sealed class SemaphoreSet : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         long start = Stopwatch.GetTimestamp();
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
             TimeSpan remaining = infinite ? s_cancellationSlice : timeout - Stopwatch.GetElapsedTime(start);
             if (remaining < TimeSpan.Zero)
@@ -732,7 +738,7 @@ public sealed class SemaphoreSet : IDisposable
             }
             else if (errno != Errno.EINTR)
             {
-                throw Error(errno, "semtimedop");
+                throw Error(RemovedWhileRetrying(errno, attempt), "semtimedop");
             }
 
             cancellationToken.ThrowIfCancellationRequested();
