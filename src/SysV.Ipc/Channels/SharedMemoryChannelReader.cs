@@ -236,6 +236,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         WaitPhase.ValidateTimeout(timeout);
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
+        int sleeps = 0;
         try
         {
             while (true)
@@ -272,7 +273,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                     registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_m.DataSequence);
                 }
 
-                Sleep(sleep);
+                Sleep(sleep, checkPeers: sleeps++ > 0);
             }
         }
         finally
@@ -319,8 +320,12 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     private TimeoutException TimedOut(TimeSpan timeout) =>
         new($"No message arrived in the channel in {_m.Description} within {timeout}.");
 
-    /// <summary>Announces the sleep, re-checks, looks after crashed writers, and sleeps one slice on the data futex.</summary>
-    private void Sleep(TimeSpan sleep)
+    /// <summary>
+    /// Announces the sleep, re-checks, and sleeps one slice on the data futex. From the second slice of a
+    /// wait on, it first looks after crashed writers (reading /proc costs tens of microseconds: not on
+    /// every short sleep).
+    /// </summary>
+    private void Sleep(TimeSpan sleep, bool checkPeers)
     {
         int sequence = Volatile.Read(ref *_m.DataSequence);
         Volatile.Write(ref *_m.ConsumerSleeping, 1);
@@ -331,14 +336,25 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             return;
         }
 
-        _m.Heartbeat(_slot);
-        if (!RecoverDeadClaim())
+        try
         {
-            ThrowIfWritersDied();
+            if (checkPeers)
+            {
+                _m.Heartbeat(_slot);
+                if (RecoverDeadClaim())
+                {
+                    return;
+                }
+
+                ThrowIfWritersDied();
+            }
+
             ChannelMemory.FutexWait(_m.DataSequence, sequence, sleep);
         }
-
-        Volatile.Write(ref *_m.ConsumerSleeping, 0);
+        finally
+        {
+            Volatile.Write(ref *_m.ConsumerSleeping, 0);
+        }
     }
 
     /// <summary>Nothing committed at the reader's position: hand back what was read, and reject what cannot be.</summary>

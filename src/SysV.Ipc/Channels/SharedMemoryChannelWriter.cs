@@ -168,6 +168,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         long needed = ChannelLayout.RecordSize(length);
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
+        int sleeps = 0;
         try
         {
             while (!HasRoom(needed))
@@ -195,7 +196,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                     registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_m.SpaceSequence);
                 }
 
-                Sleep(needed, sleep);
+                Sleep(needed, sleep, checkReader: sleeps++ > 0);
             }
         }
         finally
@@ -416,8 +417,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         return tail + needed - head <= _capacity;
     }
 
-    /// <summary>Announces the sleep, re-checks, checks the reader is alive, and sleeps one slice on the space futex.</summary>
-    private void Sleep(long needed, TimeSpan sleep)
+    /// <summary>Announces the sleep, re-checks, and sleeps one slice on the space futex; from the second slice of a wait on, first checks that the reader lives.</summary>
+    private void Sleep(long needed, TimeSpan sleep, bool checkReader)
     {
         int sequence = Volatile.Read(ref *_m.SpaceSequence);
         Volatile.Write(ref *(int*)(_slot + ChannelLayout.SlotSleeping), 1);
@@ -430,8 +431,12 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                 return;
             }
 
-            _m.Heartbeat(_slot);
-            long reader = Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(0)));
+            long reader = checkReader ? Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(0))) : 0;
+            if (checkReader)
+            {
+                _m.Heartbeat(_slot);
+            }
+
             if (reader != 0 && !ProcessIdentity.IsAlive(reader))
             {
                 throw new ChannelPeerDiedException(
