@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SysV.Ipc.ChannelBench;
+
+/// <summary>
+/// A second process for the other end of a measurement: this harness again (<c>--child ROLE ARGS</c>) or a
+/// native program. Waits for its "READY" line, collects its output, and kills it if it outlives the run.
+/// </summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly System.Text.StringBuilder _errors = new();
+    private readonly SemaphoreSlim _lineArrived = new(0);
+
+    private ChildProcess(ProcessStartInfo psi)
+    {
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        _process = new Process { StartInfo = psi };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_lines)
+                {
+                    _lines.Add(e.Data);
+                }
+
+                _lineArrived.Release();
+            }
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_errors)
+                {
+                    _errors.AppendLine(e.Data);
+                }
+            }
+        };
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts this harness in child mode.</summary>
+    public static ChildProcess Harness(params string[] args)
+    {
+        string self = typeof(ChildProcess).Assembly.Location;
+        string host = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(host);
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            psi.ArgumentList.Add("exec");
+            psi.ArgumentList.Add(self);
+        }
+
+        psi.ArgumentList.Add("--child");
+        foreach (string arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        return new ChildProcess(psi);
+    }
+
+    /// <summary>Starts a native program.</summary>
+    public static ChildProcess Program(string path, params string[] args)
+    {
+        var psi = new ProcessStartInfo(path);
+        foreach (string arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        return new ChildProcess(psi);
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>Waits for a line starting with <paramref name="prefix"/>; returns the rest of it.</summary>
+    public string WaitFor(string prefix, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            lock (_lines)
+            {
+                string? line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    return line[prefix.Length..].Trim();
+                }
+            }
+
+            if (_process.HasExited && !_lineArrived.Wait(200))
+            {
+                throw new InvalidOperationException($"{Describe()} exited with {_process.ExitCode} before printing '{prefix}'. stderr:\n{Errors}");
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Describe()} did not print '{prefix}' within {timeout}. stderr:\n{Errors}");
+            }
+
+            _lineArrived.Wait(100);
+        }
+    }
+
+    public long WaitForLong(string prefix, TimeSpan timeout) => long.Parse(WaitFor(prefix, timeout), CultureInfo.InvariantCulture);
+
+    /// <summary>Waits for a successful exit.</summary>
+    public void WaitForSuccess(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"{Describe()} did not finish within {timeout}. stderr:\n{Errors}");
+        }
+
+        _process.WaitForExit();
+        if (_process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Describe()} failed with exit code {_process.ExitCode}. stderr:\n{Errors}");
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+        _lineArrived.Dispose();
+    }
+
+    private string Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToString();
+            }
+        }
+    }
+
+    private string Describe() => $"child {_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)} (pid {_process.Id})";
+}
+
+/// <summary>Nanosecond timestamps on CLOCK_MONOTONIC, comparable across processes (and with the C programs' clock_gettime).</summary>
+internal static class Clock
+{
+    public static long NowNanoseconds() => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using SysV.Ipc.ChannelBench;
+
+// The SharedMemoryChannel benchmark: every contender, every message size, in one invocation.
+//   dotnet run -c Release --project bench/SysV.Ipc.ChannelBench [-- --quick | --smoke] [--output DIR] [--no-docs]
+// Full mode writes the "## SharedMemoryChannel" section of docs/benchmarks.md and its charts.
+
+if (args.Length > 0 && args[0] == "--child")
+{
+    return RunChild(args[1], args[2..]);
+}
+
+BenchSettings settings = args.Contains("--smoke") ? BenchSettings.Smoke : args.Contains("--quick") ? BenchSettings.Quick : BenchSettings.Full;
+string? output = ValueOf("--output");
+string docs = output ?? FindDocs();
+bool writeDocs = !args.Contains("--no-docs");
+string? only = ValueOf("--only");
+
+var contenders = new List<IContender>
+{
+    new ChannelContender(zeroCopy: false, spin: true),
+    new ChannelContender(zeroCopy: true, spin: true),
+    new ChannelContender(zeroCopy: false, spin: false),
+    new ChannelContender(zeroCopy: true, spin: false),
+    new CRingContender(),
+    new CFutexContender(),
+    new MessageQueueContender(),
+    new CMessageQueueContender(),
+    new StreamContender(socket: false),
+    new StreamContender(socket: true),
+};
+bool python = PythonMessageQueueContender.IsAvailable();
+if (python)
+{
+    contenders.Add(new PythonMessageQueueContender());
+}
+else
+{
+    Console.WriteLine("python3-sysv-ipc is not installed (eng/install-prerequisites.sh installs it): its contender is skipped.");
+}
+
+if (only is not null)
+{
+    contenders.RemoveAll(c => !c.Name.Contains(only, StringComparison.OrdinalIgnoreCase));
+}
+
+var started = DateTimeOffset.UtcNow;
+double loadBefore = MachineInfo.Load();
+double busyBefore = MachineInfo.BusyOverOneSecond();
+var clock = Stopwatch.StartNew();
+var throughput = new List<ThroughputResult>();
+var latency = new List<LatencyResult>();
+try
+{
+    foreach (int size in settings.Sizes)
+    {
+        foreach (IContender contender in contenders.Where(c => c.Supports(size)))
+        {
+            long count = settings.ThroughputCount(size, contender.SystemCallPerMessage);
+            var runs = new List<ThroughputResult>();
+            for (int r = 0; r < settings.Repeats; r++)
+            {
+                ThroughputResult? result = contender.Throughput(size, count);
+                if (result is null)
+                {
+                    break;
+                }
+
+                runs.Add(result);
+            }
+
+            if (runs.Count > 0)
+            {
+                ThroughputResult median = runs.OrderBy(x => x.Seconds).ElementAt(runs.Count / 2);
+                throughput.Add(median);
+                Console.WriteLine($"throughput {size,8} B  {contender.Name,-58} {median.MessagesPerSecond,14:N0} msg/s {median.GigabytesPerSecond,8:N3} GB/s");
+            }
+
+            LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
+            if (pingPong is not null)
+            {
+                latency.Add(pingPong);
+                Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
+            }
+        }
+    }
+
+    int largest = settings.Sizes.Max();
+    (double memcpyHot, double memcpyRing) = MemcpyBandwidth.Measure(largest, BenchSettings.RingCapacity(largest), (long)Math.Max(settings.Scale * (8L << 30), 64L << 20));
+    Console.WriteLine($"memcpy {largest} B blocks: {memcpyHot:N2} GB/s hot, {memcpyRing:N2} GB/s through a {BenchSettings.RingCapacity(largest) >> 20} MiB working set");
+
+    var run = new RunInfo(
+        settings.Mode,
+        started,
+        clock.Elapsed,
+        loadBefore,
+        MachineInfo.Load(),
+        busyBefore,
+        MachineInfo.BusyOverOneSecond(),
+        python,
+        NativeBuild.GccVersion());
+    var report = new Report(settings, run, contenders, throughput, latency, memcpyHot, memcpyRing);
+    string markdown = report.Markdown();
+    Console.WriteLine();
+    Console.WriteLine(markdown);
+    if (writeDocs)
+    {
+        Directory.CreateDirectory(docs);
+        report.WriteCharts(docs);
+        Report.UpdateSection(Path.Combine(docs, "benchmarks.md"), markdown);
+        Console.WriteLine($"wrote {Path.Combine(docs, "benchmarks.md")} and its charts");
+    }
+}
+finally
+{
+    NativeBuild.Cleanup();
+}
+
+return 0;
+
+string? ValueOf(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static string FindDocs()
+{
+    for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "SysVIpc.slnx")))
+        {
+            return Path.Combine(d.FullName, "docs");
+        }
+    }
+
+    return Path.Combine(Directory.GetCurrentDirectory(), "docs");
+}
+
+static int RunChild(string role, string[] rest)
+{
+    switch (role)
+    {
+        case "channel-consume": ChannelContender.ConsumeChild(rest); break;
+        case "channel-pong": ChannelContender.PongChild(rest); break;
+        case "msgq-consume": MessageQueueContender.ConsumeChild(rest); break;
+        case "msgq-pong": MessageQueueContender.PongChild(rest); break;
+        case "stream-consume": StreamContender.ConsumeChild(rest); break;
+        case "stream-pong": StreamContender.PongChild(rest); break;
+        default:
+            Console.Error.WriteLine($"unknown child role {role}");
+            return 2;
+    }
+
+    return 0;
+}
+
+/// <summary>When and how the run was made.</summary>
+internal sealed record RunInfo(string Mode, DateTimeOffset Started, TimeSpan Duration, double LoadBefore, double LoadAfter, double BusyBefore, double BusyAfter, bool Python, string Gcc);
