@@ -99,6 +99,7 @@ internal sealed class ChildProcess : IDisposable
 
             if (_process.HasExited && !_lineArrived.Wait(200))
             {
+                _process.WaitForExit(); // drains stderr
                 throw new InvalidOperationException($"{Describe()} exited with {_process.ExitCode} before printing '{prefix}'. stderr:\n{Errors}");
             }
 

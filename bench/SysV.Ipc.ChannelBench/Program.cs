@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SysV.Ipc;
 using SysV.Ipc.ChannelBench;
 
 // The SharedMemoryChannel benchmark: every contender, every message size, in one invocation.
@@ -50,37 +51,21 @@ double busyBefore = MachineInfo.BusyOverOneSecond();
 var clock = Stopwatch.StartNew();
 var throughput = new List<ThroughputResult>();
 var latency = new List<LatencyResult>();
+var failures = new List<string>();
 try
 {
     foreach (int size in settings.Sizes)
     {
         foreach (IContender contender in contenders.Where(c => c.Supports(size)))
         {
-            long count = settings.ThroughputCount(size, contender.SystemCallPerMessage);
-            var runs = new List<ThroughputResult>();
-            for (int r = 0; r < settings.Repeats; r++)
+            try
             {
-                ThroughputResult? result = contender.Throughput(size, count);
-                if (result is null)
-                {
-                    break;
-                }
-
-                runs.Add(result);
+                Measure(contender, size, settings, throughput, latency);
             }
-
-            if (runs.Count > 0)
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or IpcException)
             {
-                ThroughputResult median = runs.OrderBy(x => x.Seconds).ElementAt(runs.Count / 2);
-                throughput.Add(median);
-                Console.WriteLine($"throughput {size,8} B  {contender.Name,-58} {median.MessagesPerSecond,14:N0} msg/s {median.GigabytesPerSecond,8:N3} GB/s");
-            }
-
-            LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
-            if (pingPong is not null)
-            {
-                latency.Add(pingPong);
-                Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
+                failures.Add($"{contender.Name}, {size} B: {e.Message.Split('\n')[0]}");
+                Console.Error.WriteLine($"FAILED {contender.Name}, {size} B: {e}");
             }
         }
     }
@@ -99,7 +84,7 @@ try
         MachineInfo.BusyOverOneSecond(),
         python,
         NativeBuild.GccVersion());
-    var report = new Report(settings, run, contenders, throughput, latency, memcpyHot, memcpyRing);
+    var report = new Report(settings, run, contenders, throughput, latency, failures, memcpyHot, memcpyRing);
     string markdown = report.Markdown();
     Console.WriteLine();
     Console.WriteLine(markdown);
@@ -116,7 +101,7 @@ finally
     NativeBuild.Cleanup();
 }
 
-return 0;
+return failures.Count == 0 ? 0 : 1;
 
 string? ValueOf(string name)
 {
@@ -135,6 +120,36 @@ static string FindDocs()
     }
 
     return Path.Combine(Directory.GetCurrentDirectory(), "docs");
+}
+
+static void Measure(IContender contender, int size, BenchSettings settings, List<ThroughputResult> throughput, List<LatencyResult> latency)
+{
+    long count = settings.ThroughputCount(size, contender.SystemCallPerMessage);
+    var runs = new List<ThroughputResult>();
+    for (int r = 0; r < settings.Repeats; r++)
+    {
+        ThroughputResult? result = contender.Throughput(size, count);
+        if (result is null)
+        {
+            break;
+        }
+
+        runs.Add(result);
+    }
+
+    if (runs.Count > 0)
+    {
+        ThroughputResult median = runs.OrderBy(x => x.Seconds).ElementAt(runs.Count / 2);
+        throughput.Add(median);
+        Console.WriteLine($"throughput {size,8} B  {contender.Name,-58} {median.MessagesPerSecond,14:N0} msg/s {median.GigabytesPerSecond,8:N3} GB/s");
+    }
+
+    LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
+    if (pingPong is not null)
+    {
+        latency.Add(pingPong);
+        Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
+    }
 }
 
 static int RunChild(string role, string[] rest)

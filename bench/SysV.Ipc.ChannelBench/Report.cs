@@ -11,6 +11,7 @@ internal sealed class Report(
     IReadOnlyList<IContender> contenders,
     IReadOnlyList<ThroughputResult> throughput,
     IReadOnlyList<LatencyResult> latency,
+    IReadOnlyList<string> failures,
     double memcpyHotGBps,
     double memcpyRingGBps)
 {
@@ -78,6 +79,11 @@ internal sealed class Report(
         }
 
         md.AppendLine();
+        foreach (string failure in failures)
+        {
+            md.AppendLine(s_c, $"**Failed**: {failure}").AppendLine();
+        }
+
         md.AppendLine("n/a: a SysV message queue cannot carry a message above MSGMAX (8 KiB here); the C futex pair has no streaming form.").AppendLine();
         md.AppendLine(s_c, $"Single-thread memcpy of {SizeName(settings.Sizes.Max())} blocks (C, gcc -O2): {memcpyHotGBps:N2} GB/s with the same block again and again (caches warm), {memcpyRingGBps:N2} GB/s taking blocks in turn from a {BenchSettings.RingCapacity(settings.Sizes.Max()) >> 20} MiB working set (as the channel walks its ring).").AppendLine();
 

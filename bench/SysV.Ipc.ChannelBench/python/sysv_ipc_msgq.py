@@ -15,7 +15,7 @@ import sysv_ipc
 
 def main():
     mode, size, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    queue = sysv_ipc.MessageQueue(None, sysv_ipc.IPC_CREX, 0o600)
+    queue = sysv_ipc.MessageQueue(None, sysv_ipc.IPC_CREX, 0o600, max(size, 8))
     body = b"\x5a" * size
     try:
         pid = os.fork()

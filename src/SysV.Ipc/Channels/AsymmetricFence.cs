@@ -48,7 +48,8 @@ internal static class AsymmetricFence
 
     private static bool Register()
     {
-        if (Libc.SYS_membarrier < 0)
+        // SYSV_IPC_CHANNEL_FENCE=full: full fences on both sides instead (to compare, or where membarrier misbehaves).
+        if (Libc.SYS_membarrier < 0 || Environment.GetEnvironmentVariable("SYSV_IPC_CHANNEL_FENCE") == "full")
         {
             return false;
         }
