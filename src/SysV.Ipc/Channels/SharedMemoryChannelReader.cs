@@ -9,7 +9,7 @@ namespace SysV.Ipc;
 /// Use it from one thread at a time.
 /// </summary>
 /// <remarks>
-/// Consumed space is zeroed and handed back to the writers in batches: when a quarter of the ring has been
+/// Consumed space is handed back to the writers (zeroed first in a multi-producer channel) in batches: when a quarter of the ring has been
 /// read, and whenever the reader finds the ring empty. A reader that takes over from a reader that died
 /// resumes after the last batch the dead one handed back; messages it had read since then are delivered
 /// again (at least once for that batch, never lost).
@@ -25,6 +25,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     private readonly int _maxMessage;
     private readonly long _publishThreshold;
     private readonly byte* _slot;
+    private readonly bool _zeroConsumed;
     private long _position;   // the next record to read
     private long _published;  // the head as last handed back to the writers
     private long _peekedSize; // the record size of the message TryPeek returned; 0 when none
@@ -41,6 +42,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         _maxMessage = memory.MaxMessageSize;
         _publishThreshold = memory.Capacity / 4;
         _slot = memory.Slot(0);
+        _zeroConsumed = memory.Mode == ChannelMode.MultiProducer;
         Register();
     }
 
@@ -371,7 +373,12 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
     }
 
-    /// <summary>Hands the consumed space back: records it, zeroes it (so stale bytes are never taken for a record), then moves the head.</summary>
+    /// <summary>
+    /// Hands the consumed space back: records it, zeroes it, then moves the head. Multi-producer writers
+    /// need free space zeroed (a claimed record's header may be read before its writer has written it, and
+    /// must not show an earlier lap's bytes); a single producer clears each next header itself, so its
+    /// reader skips the zeroing.
+    /// </summary>
     private void Publish()
     {
         long from = _published;
@@ -382,7 +389,11 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
 
         Volatile.Write(ref *_m.Consumed, to);
-        _m.Zero(from, to);
+        if (_zeroConsumed)
+        {
+            _m.Zero(from, to);
+        }
+
         Volatile.Write(ref *_m.Head, to);
         _published = to;
         AsymmetricFence.Light();

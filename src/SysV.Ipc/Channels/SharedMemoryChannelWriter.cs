@@ -268,10 +268,11 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         long index = tail & _mask;
         long room = _capacity - index;
         long needed = size <= room ? size : room + size;
-        if (tail + needed - _headCache > _capacity)
+        // Strictly less than the capacity: the record header after the new tail must stay free (see CommitCore).
+        if (tail + needed - _headCache >= _capacity)
         {
             _headCache = _m.ReadHead(tail);
-            if (tail + needed - _headCache > _capacity)
+            if (tail + needed - _headCache >= _capacity)
             {
                 payload = null;
                 return false;
@@ -283,6 +284,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             // Not enough room before the ring's end: pad to the end, and start the record at offset 0.
             byte* padding = _ring + index;
             *(int*)(padding + 4) = ChannelLayout.PaddingTag;
+            *(long*)_ring = 0; // the header the reader looks at after the padding
             Volatile.Write(ref *(int*)padding, (int)room);
             _tail = tail += room;
             index = 0;
@@ -358,13 +360,22 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CommitCore()
     {
-        Volatile.Write(ref *(int*)_claim, _claimFrame);
-        _claim = null;
         if (!_multi)
         {
+            // Single producer: clear the header right after this record before committing it, so the
+            // reader, having seen this record, finds zero (or the next commit) there, never bytes of an
+            // earlier lap. This is what lets a single-producer reader skip zeroing what it consumed.
+            *(long*)(_ring + ((_claim - _ring + _claimSize) & _mask)) = 0;
+            Volatile.Write(ref *(int*)_claim, _claimFrame);
             _tail += _claimSize;
             Volatile.Write(ref *_m.Tail, _tail);
         }
+        else
+        {
+            Volatile.Write(ref *(int*)_claim, _claimFrame);
+        }
+
+        _claim = null;
 
         AsymmetricFence.Light();
         if (Volatile.Read(ref *_m.ConsumerSleeping) != 0)
@@ -412,6 +423,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         if (!_multi)
         {
             _headCache = head;
+            return tail + needed - head < _capacity;
         }
 
         return tail + needed - head <= _capacity;
