@@ -13,7 +13,7 @@ internal sealed class HelpExamples(HelpAction inner) : SynchronousCommandLineAct
     public static void Register(Command command, string examples) => s_examples.AddOrUpdate(command, examples);
 
     /// <summary>Wraps the root's help option so every command's --help ends with its examples.</summary>
-    public static void Install(RootCommand root)
+    public static void Install(Command root)
     {
         HelpOption help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpExamples((HelpAction)help.Action!);

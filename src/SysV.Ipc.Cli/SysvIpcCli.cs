@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using SysV.Ipc.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class SysvIpcCli
 {
     internal const string Name = "sysvipc";
 
-    private static readonly Lazy<RootCommand> s_root = new(CreateRoot);
+    private static readonly Lazy<Command> s_root = new(CreateRoot);
 
     /// <summary>Runs the tool.</summary>
     /// <returns>The exit code: 0, or 1 after an error (already reported on <paramref name="error"/>).</returns>
@@ -24,7 +25,7 @@ internal static class SysvIpcCli
         ParseResult result = s_root.Value.Parse(args);
         if (result.Action is ParseErrorAction)
         {
-            string verb = result.CommandResult.Command is RootCommand ? Name : Name + " " + result.CommandResult.Command.Name;
+            string verb = result.CommandResult.Command == s_root.Value ? Name : Name + " " + result.CommandResult.Command.Name;
             foreach (ParseError parseError in result.Errors)
             {
                 error.Write($"{Name}: {parseError.Message.TrimEnd('.')} (see '{verb} --help')\n");
@@ -45,10 +46,13 @@ internal static class SysvIpcCli
         }
     }
 
-    private static RootCommand CreateRoot()
+    private static Command CreateRoot()
     {
-        var root = new RootCommand("sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
+        // A named root rather than RootCommand, whose name is the host's executable (testhost, dotnet...).
+        var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
         {
+            new HelpOption(),
+            new VersionOption(),
             ListCommand.Create(),
             ShowCommand.Create(),
             RemoveCommand.Create(),

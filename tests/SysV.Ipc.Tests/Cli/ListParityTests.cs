@@ -1,0 +1,161 @@
+using System.Globalization;
+using SysV.Ipc.Tests.Infrastructure;
+using Xunit;
+
+namespace SysV.Ipc.Tests.Cli;
+
+/// <summary>
+/// 'sysvipc ls' against the real ipcs (util-linux) on objects made by ipcmk and by this library: the same
+/// titles, headers, rows and padding, character for character, for every output form.
+/// </summary>
+public sealed class ListParityTests : IpcLeakGuard
+{
+    [Theory]
+    [InlineData("")]
+    [InlineData("-a")]
+    [InlineData("-m")]
+    [InlineData("-q")]
+    [InlineData("-s")]
+    [InlineData("-m -q")]
+    [InlineData("-p")]
+    [InlineData("-c")]
+    [InlineData("-t")]
+    [InlineData("-b")]
+    [InlineData("--human")]
+    [InlineData("-m -p")]
+    [InlineData("-m -c")]
+    [InlineData("-m -t")]
+    [InlineData("-q -p")]
+    [InlineData("-s -t")]
+    [InlineData("-t -p")]
+    [InlineData("-m --human")]
+    [InlineData("--human -b")]
+    public void Listing_IsIpcsText_ForTheObjectsWeMade(string options)
+    {
+        using var objects = new TestObjects();
+        string[] args = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        string expected = Shell.Check("ipcs", args);
+        CliRunner.Result ours = CliRunner.Run(["ls", .. args]);
+
+        Assert.Equal(0, ours.ExitCode);
+        Assert.Equal("", ours.Error);
+        Assert.Equal(
+            IpcsText.OnlyRows(expected, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds),
+            IpcsText.OnlyRows(ours.Output, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds));
+    }
+
+    [Fact]
+    public void Listing_ShowsEveryObjectWeMade_WithIpcsValues()
+    {
+        using var objects = new TestObjects();
+        string ours = CliRunner.Run("ls").Output;
+
+        Dictionary<int, string[]> segments = IpcsText.Rows(ours, "------ Shared Memory");
+        Dictionary<int, string[]> ipcsSegments = IpcsText.Rows(Shell.Check("ipcs", "-m"), "------ Shared Memory");
+        foreach (int id in objects.SegmentIds)
+        {
+            Assert.Equal(ipcsSegments[id], segments[id]);
+        }
+
+        // The library's attached segment: its key, 3333 bytes, one attachment; the removed one shows "dest".
+        string[] attached = segments[objects.LibrarySegment.Id];
+        Assert.Equal(objects.LibrarySegment.Key.ToString(), attached[0]);
+        Assert.Equal(["600", "3333", "1"], attached[3..6]);
+        Assert.Equal(["0x00000000", "dest"], [segments[objects.RemovedSegmentId][0], segments[objects.RemovedSegmentId][^1]]);
+
+        Assert.Equal(IpcsText.Rows(Shell.Check("ipcs", "-q"), "------ Message")[objects.IpcmkQueue], IpcsText.Rows(ours, "------ Message")[objects.IpcmkQueue]);
+        Assert.Equal("3", IpcsText.Rows(ours, "------ Semaphore")[objects.IpcmkSemaphores][^1]);
+    }
+
+    [Theory]
+    [InlineData("-l")]
+    [InlineData("-l --human")]
+    [InlineData("-l -b")]
+    [InlineData("-m -l")]
+    [InlineData("-u")]
+    [InlineData("-u --human")]
+    [InlineData("-u -b")]
+    public void LimitsAndSummary_AreIpcsText(string options)
+    {
+        using var objects = new TestObjects();
+        string[] args = options.Split(' ');
+
+        // Other objects on the machine can change the summary between the two reads: retry a few times.
+        string expected = "", actual = "";
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            expected = Shell.Check("ipcs", args);
+            actual = CliRunner.Run(["ls", .. args]).Output;
+            if (expected == actual)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("--human")]
+    [InlineData("-b")]
+    public void Details_AreIpcsText(string unit)
+    {
+        using var objects = new TestObjects();
+        string[] extra = unit.Length == 0 ? [] : [unit];
+        foreach ((string flag, int id) in new[]
+        {
+            ("-m", objects.IpcmkSegment), ("-m", objects.LibrarySegment.Id), ("-m", objects.RemovedSegmentId), ("-q", objects.IpcmkQueue),
+        })
+        {
+            string idText = id.ToString(CultureInfo.InvariantCulture);
+            string expected = Shell.Check("ipcs", [flag, "-i", idText, .. extra]);
+            Assert.Equal(expected, CliRunner.Run(["show", flag, idText, .. extra]).Output);
+            Assert.Equal(expected, CliRunner.Run(["ls", flag, "-i", idText, .. extra]).Output);
+        }
+    }
+
+    [Fact]
+    public void Times_AreLocalTime_LikeIpcs_InAnotherTimeZone()
+    {
+        using var objects = new TestObjects();
+        var zone = new Dictionary<string, string> { ["TZ"] = "Asia/Kolkata" };
+        foreach (string[] args in new[] { new[] { "-t" }, new[] { "-m", "-i", objects.LibrarySegment.Id.ToString(CultureInfo.InvariantCulture) } })
+        {
+            Shell.Result expected = Shell.Run("ipcs", args, environment: zone);
+            CliRunner.Result ours = CliRunner.RunProcess(zone, ["ls", .. args]);
+            Assert.Equal(0, ours.ExitCode);
+            Assert.Equal(
+                IpcsText.OnlyRows(expected.StandardOutput, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds),
+                IpcsText.OnlyRows(ours.Output, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds));
+        }
+
+        // The +05:30 zone really applied: ipcs's change time differs from the UTC rendering.
+        Shell.Result utc = Shell.Run("ipcs", ["-m", "-i", objects.LibrarySegment.Id.ToString(CultureInfo.InvariantCulture)], environment: new Dictionary<string, string> { ["TZ"] = "UTC" });
+        Shell.Result kolkata = Shell.Run("ipcs", ["-m", "-i", objects.LibrarySegment.Id.ToString(CultureInfo.InvariantCulture)], environment: zone);
+        Assert.NotEqual(utc.StandardOutput, kolkata.StandardOutput);
+    }
+
+    [Fact]
+    public void IpcsAlias_IsTheSameVerb()
+    {
+        using var objects = new TestObjects();
+        string viaLs = IpcsText.OnlyRows(CliRunner.Run("ls", "-m").Output, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds);
+        string viaIpcs = IpcsText.OnlyRows(CliRunner.Run("ipcs", "-m").Output, objects.QueueIds, objects.SegmentIds, objects.SemaphoreIds);
+        Assert.Equal(viaLs, viaIpcs);
+    }
+
+    [Fact]
+    public void Command_ShowsTheLiveCreatorsCommandLine_AndADashForAGoneOne()
+    {
+        using var objects = new TestObjects();
+        string output = CliRunner.Run("ls", "-m", "-p", "--command").Output;
+        string[] lines = output.Split('\n');
+        Assert.Equal("shmid      owner      cpid       lpid       command", lines[2]);
+        string live = lines.Single(l => IpcsText.RowId(l) == objects.LibrarySegment.Id);
+        Assert.EndsWith(" " + IpcSystem.GetProcessCommandLine(Environment.ProcessId), live, StringComparison.Ordinal);
+        string gone = lines.Single(l => IpcsText.RowId(l) == objects.IpcmkSegment);
+        Assert.EndsWith(" -", gone, StringComparison.Ordinal);
+    }
+}
