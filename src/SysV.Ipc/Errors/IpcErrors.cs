@@ -55,6 +55,14 @@ internal static class IpcErrors
                 return new IpcLimitExceededException(
                     $"Not enough memory for {target} ({call}: {reason}). {LimitAdvice(kind)}{suffix}",
                     errno, kind, key, id);
+            case Errno.E2BIG when kind == IpcObjectKind.MessageQueue:
+                return new MessageBufferTooSmallException(
+                    $"The next matching message in {target} is longer than the receive buffer ({call}: {reason}); it was NOT received and stays in the queue. Receive it with a buffer of MaxMessageSize bytes (MSGMAX, /proc/sys/kernel/msgmax), or pass MessageReceiveOptions.AllowTruncation to take only what fits (MSG_NOERROR; the rest is discarded).{suffix}",
+                    errno, kind, key, id);
+            case Errno.ENOSYS:
+                return new IpcException(
+                    $"{call} on {target} is not supported by this kernel ({reason}).{suffix}",
+                    errno, kind, key, id);
             default:
                 return new IpcException(
                     $"{call} failed on {target} with errno {errno.ToString(CultureInfo.InvariantCulture)} ({reason}).{suffix}",
