@@ -4,8 +4,15 @@ namespace SysV.Ipc.Cli.Commands;
 internal static class IpcCreation
 {
     public static (int Id, IpcKey Key) CreateQueue(IpcKey key, UnixFileMode mode)
-        => throw new NotSupportedException("Message queues need MessageQueue (branch msg), not merged yet.");
+    {
+        using MessageQueue queue = MessageQueue.Create(key, mode);
+        return (queue.Id, queue.Key);
+    }
 
+    /// <summary>A set of <paramref name="count"/> semaphores, all 0, initialized by the library's protocol (so sem_otime is set).</summary>
     public static (int Id, IpcKey Key) CreateSemaphoreSet(IpcKey key, int count, UnixFileMode mode)
-        => throw new NotSupportedException("Semaphore sets need SemaphoreSet (branch sem), not merged yet.");
+    {
+        using SemaphoreSet set = SemaphoreSet.Create(key, count, new short[count], mode);
+        return (set.Id, set.Key);
+    }
 }

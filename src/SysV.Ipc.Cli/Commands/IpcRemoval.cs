@@ -8,6 +8,7 @@ internal static class IpcRemoval
     public static bool TryRemove(IpcObjectKind kind, int id) => kind switch
     {
         IpcObjectKind.SharedMemory => SharedMemorySegment.TryRemove(id),
-        _ => throw new NotSupportedException("Queues and semaphore sets need MessageQueue/SemaphoreSet (branches msg, sem), not merged yet."),
+        IpcObjectKind.MessageQueue => MessageQueue.TryRemove(id),
+        _ => SemaphoreSet.TryRemove(id),
     };
 }

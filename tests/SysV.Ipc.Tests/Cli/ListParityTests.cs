@@ -64,8 +64,23 @@ public sealed class ListParityTests : IpcLeakGuard
         Assert.Equal(["600", "3333", "1"], attached[3..6]);
         Assert.Equal(["0x00000000", "dest"], [segments[objects.RemovedSegmentId][0], segments[objects.RemovedSegmentId][^1]]);
 
-        Assert.Equal(IpcsText.Rows(Shell.Check("ipcs", "-q"), "------ Message")[objects.IpcmkQueue], IpcsText.Rows(ours, "------ Message")[objects.IpcmkQueue]);
-        Assert.Equal("3", IpcsText.Rows(ours, "------ Semaphore")[objects.IpcmkSemaphores][^1]);
+        Dictionary<int, string[]> queues = IpcsText.Rows(ours, "------ Message");
+        Dictionary<int, string[]> ipcsQueues = IpcsText.Rows(Shell.Check("ipcs", "-q"), "------ Message");
+        foreach (int id in objects.QueueIds)
+        {
+            Assert.Equal(ipcsQueues[id], queues[id]);
+        }
+
+        Assert.Equal(["660", "116", "2"], queues[objects.LibraryQueue.Id][3..6]);
+
+        Dictionary<int, string[]> sets = IpcsText.Rows(ours, "------ Semaphore");
+        Dictionary<int, string[]> ipcsSets = IpcsText.Rows(Shell.Check("ipcs", "-s"), "------ Semaphore");
+        foreach (int id in objects.SemaphoreIds)
+        {
+            Assert.Equal(ipcsSets[id], sets[id]);
+        }
+
+        Assert.Equal("3", sets[objects.IpcmkSemaphores][^1]);
     }
 
     [Theory]
@@ -106,7 +121,8 @@ public sealed class ListParityTests : IpcLeakGuard
         string[] extra = unit.Length == 0 ? [] : [unit];
         foreach ((string flag, int id) in new[]
         {
-            ("-m", objects.IpcmkSegment), ("-m", objects.LibrarySegment.Id), ("-m", objects.RemovedSegmentId), ("-q", objects.IpcmkQueue),
+            ("-m", objects.IpcmkSegment), ("-m", objects.LibrarySegment.Id), ("-m", objects.RemovedSegmentId),
+            ("-q", objects.IpcmkQueue), ("-q", objects.LibraryQueue.Id), ("-s", objects.IpcmkSemaphores), ("-s", objects.LibrarySemaphores.Id),
         })
         {
             string idText = id.ToString(CultureInfo.InvariantCulture);

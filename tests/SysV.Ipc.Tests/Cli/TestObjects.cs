@@ -5,7 +5,8 @@ namespace SysV.Ipc.Tests.Cli;
 
 /// <summary>
 /// A mix of objects for the parity tests: made by ipcmk (its creator has exited) and by this library (one
-/// segment attached here, one attached and removed so ipcs shows it as "dest" with key 0). Removes all of
+/// segment attached here, one attached and removed so ipcs shows it as "dest" with key 0, a queue holding
+/// two messages, a set of three semaphores one of which this process operated on). Removes all of
 /// them on dispose, the ipcmk ones with the real ipcrm.
 /// </summary>
 internal sealed class TestObjects : IDisposable
@@ -24,6 +25,18 @@ internal sealed class TestObjects : IDisposable
             _owned.Add(attached);
             _owned.Add(attached.Attach());
             LibrarySegment = attached;
+
+            var queue = MessageQueue.Create(TestKeys.Unique(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            queue.RemoveOnDispose = true;
+            _owned.Add(queue);
+            queue.Send(1, new byte[111]);
+            queue.Send(2, new byte[5]);
+            LibraryQueue = queue;
+
+            var set = SemaphoreSet.Create(TestKeys.Unique(), 3, [1, 0, 5], options: new() { RemoveOnDispose = true });
+            _owned.Add(set);
+            set.Release(1);
+            LibrarySemaphores = set;
 
             var doomed = SharedMemorySegment.Create(TestKeys.Unique(), 1_500_000, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
             _owned.Add(doomed.Attach()); // detached last, which frees it
@@ -47,11 +60,15 @@ internal sealed class TestObjects : IDisposable
 
     public int RemovedSegmentId { get; } = -1;
 
+    public MessageQueue LibraryQueue { get; } = null!;
+
+    public SemaphoreSet LibrarySemaphores { get; } = null!;
+
     public HashSet<int> SegmentIds => [IpcmkSegment, LibrarySegment.Id, RemovedSegmentId];
 
-    public HashSet<int> QueueIds => [IpcmkQueue];
+    public HashSet<int> QueueIds => [IpcmkQueue, LibraryQueue.Id];
 
-    public HashSet<int> SemaphoreIds => [IpcmkSemaphores];
+    public HashSet<int> SemaphoreIds => [IpcmkSemaphores, LibrarySemaphores.Id];
 
     public void Dispose()
     {

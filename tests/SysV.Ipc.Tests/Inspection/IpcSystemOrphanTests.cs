@@ -87,6 +87,19 @@ public sealed class IpcSystemOrphanTests : IpcLeakGuard
     }
 
     [Fact]
+    public void QueueAndSemaphores_UsedByALiveProcess_AreNeverOrphans()
+    {
+        using var queue = MessageQueue.Create(TestKeys.Unique());
+        queue.RemoveOnDispose = true;
+        queue.Send(1, [1, 2, 3]);
+        using var set = SemaphoreSet.Create(TestKeys.Unique(), 2, [0, 0], options: new() { RemoveOnDispose = true });
+        set.Release(1);
+
+        Assert.False(IpcSystem.IsOrphan(IpcSystem.ListMessageQueues().Single(q => q.Id == queue.Id), TimeSpan.Zero));
+        Assert.False(IpcSystem.IsOrphan(IpcSystem.ListSemaphoreSets().Single(s => s.Id == set.Id), TimeSpan.Zero));
+    }
+
+    [Fact]
     public void Usage_ReportsSwapCounters_AsTheKernelDoes()
     {
         IpcUsage usage = IpcSystem.GetUsage();
