@@ -61,6 +61,35 @@ public sealed class HelpAndProcessTests : IpcLeakGuard
     }
 
     [Fact]
+    public void BuiltTool_AsAnotherUser_IsRefusedWithIpcrmsMessage_AndRemovesNothing()
+    {
+        // Root-owned 0600 objects, then the tool run as 'nobody' (setpriv): the kernel says EPERM/EACCES.
+        using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 10, options: new() { RemoveOnDispose = true });
+        using var set = SemaphoreSet.Create(TestKeys.Unique(), 1, [0], options: new() { RemoveOnDispose = true });
+        string id = segment.Id.ToString(CultureInfo.InvariantCulture);
+
+        Shell.Result ipcrm = Shell.Run("setpriv", [.. AsNobody, "ipcrm", "-m", id]);
+        CliRunner.Result ours = RunAsNobody("rm", "-m", id, "-M", segment.Key.ToString());
+        Assert.Equal(1, ours.ExitCode);
+        Assert.Equal(ipcrm.StandardError.Replace("ipcrm: ", "sysvipc: ", StringComparison.Ordinal), ours.ErrorLines[0] + "\n");
+        Assert.Equal($"sysvipc: permission denied for key ({segment.Key})", ours.ErrorLines[1]);
+        Assert.True(IpcsText.Rows(Shell.Check("ipcs", "-m"), "------ Shared").ContainsKey(segment.Id));
+
+        CliRunner.Result show = RunAsNobody("show", "-s", set.Id.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, show.ExitCode);
+        Assert.Contains("Permission denied", Assert.Single(show.ErrorLines), StringComparison.Ordinal);
+    }
+
+    private static readonly string[] AsNobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+    private static CliRunner.Result RunAsNobody(params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "sysvipc.dll");
+        Shell.Result result = Shell.Run("setpriv", [.. AsNobody, "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "dotnet", "exec", dll, .. args]);
+        return new CliRunner.Result(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    [Fact]
     public void BuiltTool_Help_ExitsZero()
     {
         CliRunner.Result result = CliRunner.RunProcess(null, "rm", "--help");
