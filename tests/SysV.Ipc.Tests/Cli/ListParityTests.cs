@@ -153,6 +153,30 @@ public sealed class ListParityTests : IpcLeakGuard
         Assert.NotEqual(utc.StandardOutput, kolkata.StandardOutput);
     }
 
+    [Theory]
+    [InlineData("-m")]
+    [InlineData("-m -c")]
+    [InlineData("-m -p")]
+    [InlineData("-m -t")]
+    public void Owners_WithLongNamesAreTruncated_AndWithoutNamesAreNumbers_LikeIpcs(string options)
+    {
+        // An account whose name is longer than ipcs's 10-character column (Debian has systemd-network), and a uid with no account.
+        string[] longName = Shell.Check("getent", "passwd").Split('\n').Select(l => l.Split(':')).First(f => f.Length > 3 && f[0].Length > 10);
+        using var named = SharedMemorySegment.Create(TestKeys.Unique(), 10, options: new() { RemoveOnDispose = true });
+        named.SetOwner(uint.Parse(longName[2], CultureInfo.InvariantCulture), uint.Parse(longName[3], CultureInfo.InvariantCulture));
+        using var numeric = SharedMemorySegment.Create(TestKeys.Unique(), 10, options: new() { RemoveOnDispose = true });
+        Assert.False(Shell.Run("getent", ["passwd", "54321"]).ExitCode == 0, "uid 54321 is expected to have no account");
+        numeric.SetOwner(54321, 54321);
+
+        string[] args = options.Split(' ');
+        HashSet<int> ids = [named.Id, numeric.Id];
+        string expected = IpcsText.OnlyRows(Shell.Check("ipcs", args), new HashSet<int>(), ids, new HashSet<int>());
+        string actual = IpcsText.OnlyRows(CliRunner.Run(["ls", .. args]).Output, new HashSet<int>(), ids, new HashSet<int>());
+        Assert.Equal(expected, actual);
+        Assert.Contains("54321", actual, StringComparison.Ordinal);
+        Assert.Contains(options == "-m -c" ? longName[0] : longName[0][..10] + " ", actual, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void IpcsAlias_IsTheSameVerb()
     {
