@@ -61,7 +61,7 @@ public sealed class ListParityTests : IpcLeakGuard
         // The library's attached segment: its key, 3333 bytes, one attachment; the removed one shows "dest".
         string[] attached = segments[objects.LibrarySegment.Id];
         Assert.Equal(objects.LibrarySegment.Key.ToString(), attached[0]);
-        Assert.Equal(["600", "3333", "1"], attached[3..6]);
+        Assert.Equal(["600", "3333", "1", "locked"], attached[3..7]);
         Assert.Equal(["0x00000000", "dest"], [segments[objects.RemovedSegmentId][0], segments[objects.RemovedSegmentId][^1]]);
 
         Dictionary<int, string[]> queues = IpcsText.Rows(ours, "------ Message");

@@ -5,7 +5,7 @@ namespace SysV.Ipc.Tests.Cli;
 
 /// <summary>
 /// A mix of objects for the parity tests: made by ipcmk (its creator has exited) and by this library (one
-/// segment attached here, one attached and removed so ipcs shows it as "dest" with key 0, a queue holding
+/// segment attached and locked here, one attached and removed so ipcs shows it as "dest" with key 0, a queue holding
 /// two messages, a set of three semaphores one of which this process operated on). Removes all of
 /// them on dispose, the ipcmk ones with the real ipcrm.
 /// </summary>
@@ -24,6 +24,7 @@ internal sealed class TestObjects : IDisposable
             var attached = SharedMemorySegment.Create(TestKeys.Unique(), 3333, options: new() { RemoveOnDispose = true });
             _owned.Add(attached);
             _owned.Add(attached.Attach());
+            attached.Lock(); // ipcs status "locked" (root, or CAP_IPC_LOCK, as the tests run)
             LibrarySegment = attached;
 
             var queue = MessageQueue.Create(TestKeys.Unique(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
