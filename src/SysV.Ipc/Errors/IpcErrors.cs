@@ -21,6 +21,11 @@ internal static class IpcErrors
         char l = ListFlag(kind);
         string keyText = key?.ToString() ?? string.Empty;
 
+        if (kind == IpcObjectKind.SemaphoreSet && SemaphoreError(errno, call, target, reason, key, id, suffix) is { } semaphoreError)
+        {
+            return semaphoreError;
+        }
+
         switch (errno)
         {
             case Errno.EEXIST:
@@ -61,6 +66,21 @@ internal static class IpcErrors
                     errno, kind, key, id);
         }
     }
+
+    /// <summary>The errnos only semop/semctl give, with what they mean there.</summary>
+    private static IpcException? SemaphoreError(int errno, string call, string target, string reason, IpcKey? key, int? id, string suffix) => errno switch
+    {
+        Errno.E2BIG => new IpcLimitExceededException(
+            $"Too many operations in one call on {target} ({call}: {reason}): the limit SEMOPM is the third field of /proc/sys/kernel/sem (sysctl kernel.sem). Split the operations, or raise SEMOPM.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        Errno.ERANGE => new IpcLimitExceededException(
+            $"The operation would take a semaphore of {target} above SEMVMX (32767, the kernel's largest semaphore value), or its SEM_UNDO adjustment beyond SEMAEM (32767) ({call}: {reason}). Nothing was changed: release less, or check for releases without matching waits.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        Errno.EFBIG => new IpcException(
+            $"A semaphore index is not in {target} ({call}: {reason}): indexes run from 0 to the set's size minus 1.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        _ => null,
+    };
 
     /// <summary>"shared memory segment with key 0x0000abcd (id 3)", "message queue with id 5"...</summary>
     internal static string Describe(IpcObjectKind kind, IpcKey? key, int? id)
