@@ -332,7 +332,7 @@ static int run_server(void)
     }
     unsigned short initial[SEM_COUNT] = { 1, 0, 0, 0, 1 }; /* lock free, not owned, no request, no reply, not ready */
     union semun arg = { .array = initial };
-    struct sembuf touch[2] = { { SEM_LOCK, +1, 0 }, { SEM_LOCK, -1, 0 } }; /* sets sem_otime: "initialized" */
+    struct sembuf touch[2] = { { SEM_LOCK, +1, IPC_NOWAIT }, { SEM_LOCK, -1, IPC_NOWAIT } }; /* sets sem_otime: "initialized" */
     if (semctl(semid, 0, SETALL, arg) < 0 || sem_do(touch, 2) < 0) {
         perror("semaphore initialization");
         remove_objects();
