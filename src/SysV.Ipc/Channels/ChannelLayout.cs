@@ -51,7 +51,7 @@ internal static class ChannelLayout
     internal const int CreatorPidField = 48;
 
     // Participant slot fields.
-    internal const int SlotOwner = 0;       // ProcessIdentity packed word; 0 = free
+    internal const int SlotOwner = 0;       // ParticipantIdentity word (pid and start time); 0 = free
     internal const int SlotRole = 8;        // ChannelRole
     internal const int SlotSleeping = 12;   // 1 while this producer is counted in the sleeping producers
     internal const int SlotHeartbeat = 16;  // CLOCK_MONOTONIC milliseconds of its last slow-path visit

@@ -243,5 +243,5 @@ internal sealed unsafe class ChannelMemory
             Key, SegmentId);
 
     /// <summary>The pid of a slot owner, for messages.</summary>
-    internal static string Pid(long owner) => ProcessIdentity.PidOf(owner).ToString(CultureInfo.InvariantCulture);
+    internal static string Pid(long owner) => ParticipantIdentity.PidOf(owner).ToString(CultureInfo.InvariantCulture);
 }

@@ -191,8 +191,8 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
             result.Add(new ChannelParticipant(
                 i,
                 i == 0 ? ChannelRole.Consumer : ChannelRole.Producer,
-                ProcessIdentity.PidOf(owner),
-                ProcessIdentity.IsAlive(owner),
+                ParticipantIdentity.PidOf(owner),
+                ParticipantIdentity.IsAlive(owner),
                 TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
         }
 

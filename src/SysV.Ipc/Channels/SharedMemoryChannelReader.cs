@@ -312,7 +312,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         _disposed = true;
         Publish(); // the attachment stays mapped until Release: this reader holds a reference on it
         Volatile.Write(ref *_m.ConsumerSleeping, 0);
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ProcessIdentity.Current);
+        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
         _channel.Release();
     }
 
@@ -435,7 +435,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 continue;
             }
 
-            if (ProcessIdentity.IsAlive(owner))
+            if (ParticipantIdentity.IsAlive(owner))
             {
                 return false; // a live writer will commit it
             }
@@ -477,7 +477,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 continue;
             }
 
-            if (ProcessIdentity.IsAlive(owner))
+            if (ParticipantIdentity.IsAlive(owner))
             {
                 return;
             }
@@ -489,21 +489,21 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         {
             throw new ChannelPeerDiedException(
                 $"The writer of the channel in {_m.Description} (pid {ChannelMemory.Pid(deadOwner)}) died, and the ring is empty: nothing more will come unless a new writer opens the channel (it takes the dead one's place).",
-                ChannelRole.Producer, ProcessIdentity.PidOf(deadOwner), _m.Key, _m.SegmentId);
+                ChannelRole.Producer, ParticipantIdentity.PidOf(deadOwner), _m.Key, _m.SegmentId);
         }
     }
 
     private void Register()
     {
-        long me = ProcessIdentity.Current;
+        long me = ParticipantIdentity.Current;
         long* owner = ChannelMemory.SlotOwner(_slot);
         while (true)
         {
             long current = Volatile.Read(ref *owner);
-            if (current != 0 && ProcessIdentity.IsAlive(current))
+            if (current != 0 && ParticipantIdentity.IsAlive(current))
             {
                 throw new InvalidOperationException(
-                    $"The channel in {_m.Description} already has a reader (pid {ChannelMemory.Pid(current)}{(ProcessIdentity.PidOf(current) == Environment.ProcessId ? ", this process" : string.Empty)}); a channel has exactly one. Dispose that reader first.");
+                    $"The channel in {_m.Description} already has a reader (pid {ChannelMemory.Pid(current)}{(ParticipantIdentity.PidOf(current) == Environment.ProcessId ? ", this process" : string.Empty)}); a channel has exactly one. Dispose that reader first.");
             }
 
             if (Interlocked.CompareExchange(ref *owner, me, current) == current)

@@ -243,7 +243,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             Interlocked.Decrement(ref *_m.ProducersSleeping);
         }
 
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ProcessIdentity.Current);
+        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
         _channel.Release();
     }
 
@@ -449,11 +449,11 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                 _m.Heartbeat(_slot);
             }
 
-            if (reader != 0 && !ProcessIdentity.IsAlive(reader))
+            if (reader != 0 && !ParticipantIdentity.IsAlive(reader))
             {
                 throw new ChannelPeerDiedException(
                     $"The reader of the channel in {_m.Description} (pid {ChannelMemory.Pid(reader)}) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped).",
-                    ChannelRole.Consumer, ProcessIdentity.PidOf(reader), _m.Key, _m.SegmentId);
+                    ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.SegmentId);
             }
 
             ChannelMemory.FutexWait(_m.SpaceSequence, sequence, sleep);
@@ -468,7 +468,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <summary>Takes a free producer slot, or the slot of a dead writer whose last claim the reader has already passed.</summary>
     private byte* Register(out bool tookOver)
     {
-        long me = ProcessIdentity.Current;
+        long me = ParticipantIdentity.Current;
         List<int> livePids = [];
         for (int i = 1; i <= _m.ProducerSlots; i++)
         {
@@ -477,9 +477,9 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             long current = Volatile.Read(ref *owner);
             if (current != 0)
             {
-                if (ProcessIdentity.IsAlive(current))
+                if (ParticipantIdentity.IsAlive(current))
                 {
-                    livePids.Add(ProcessIdentity.PidOf(current));
+                    livePids.Add(ParticipantIdentity.PidOf(current));
                     continue;
                 }
 

@@ -1,0 +1,40 @@
+namespace SysV.Ipc;
+
+/// <summary>
+/// A channel participant's identity in one 64-bit word, so a slot can be claimed with one compare-and-swap:
+/// the process start time (<see cref="ProcessIdentity"/>) above 22 bits of pid (pid_max is at most 2^22).
+/// 0 means a free slot. The start time tells a reused pid from the process that died.
+/// </summary>
+internal static class ParticipantIdentity
+{
+    private const int PidBits = 22;
+
+    private static readonly Lazy<long> s_current = new(() => Pack(Environment.ProcessId, Math.Max(1, (long)ProcessIdentity.OwnStartTime)));
+
+    /// <summary>This process.</summary>
+    internal static long Current => s_current.Value;
+
+    internal static long Pack(int pid, long startTime) => (startTime << PidBits) | (uint)pid;
+
+    internal static int PidOf(long identity) => (int)(identity & ((1L << PidBits) - 1));
+
+    internal static long StartTimeOf(long identity) => (long)((ulong)identity >> PidBits);
+
+    /// <summary>Whether the process an identity names still runs: its pid exists with the same start time (needs a shared pid namespace and /proc).</summary>
+    internal static bool IsAlive(long identity)
+    {
+        if (identity == 0)
+        {
+            return false;
+        }
+
+        int pid = PidOf(identity);
+        if (pid == Environment.ProcessId)
+        {
+            return identity == Current;
+        }
+
+        ulong? start = ProcessIdentity.ReadStartTime(pid);
+        return start is not null && (long)start.Value == StartTimeOf(identity);
+    }
+}
