@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SysV.Ipc.ChannelBench;
 
@@ -184,21 +185,25 @@ internal sealed class ChannelContender(bool zeroCopy, bool spin) : IContender
         }
     }
 
-    /// <summary>Reads every byte of a message in place (what a zero-copy consumer does with its data, at least).</summary>
+    /// <summary>Reads every byte of a message in place (what a zero-copy consumer does with its data, at least): four 32-byte loads per step.</summary>
     private static ulong Sum(ReadOnlySpan<byte> message)
     {
-        ReadOnlySpan<ulong> words = MemoryMarshal.Cast<byte, ulong>(message);
-        var acc = Vector<ulong>.Zero;
-        int i = 0;
-        for (; i + Vector<ulong>.Count <= words.Length; i += Vector<ulong>.Count)
+        ref byte start = ref MemoryMarshal.GetReference(message);
+        nuint length = (nuint)message.Length;
+        nuint i = 0;
+        Vector256<ulong> a = Vector256<ulong>.Zero, b = a, c = a, d = a;
+        for (; i + 128 <= length; i += 128)
         {
-            acc += new Vector<ulong>(words[i..]);
+            a += Vector256.LoadUnsafe(ref start, i).AsUInt64();
+            b += Vector256.LoadUnsafe(ref start, i + 32).AsUInt64();
+            c += Vector256.LoadUnsafe(ref start, i + 64).AsUInt64();
+            d += Vector256.LoadUnsafe(ref start, i + 96).AsUInt64();
         }
 
-        ulong sum = Vector.Sum(acc);
-        for (; i < words.Length; i++)
+        ulong sum = Vector256.Sum(a + b + c + d);
+        for (; i < length; i++)
         {
-            sum += words[i];
+            sum += Unsafe.Add(ref start, i);
         }
 
         return sum;

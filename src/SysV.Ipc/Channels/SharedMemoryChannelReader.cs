@@ -239,11 +239,16 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
         int sleeps = 0;
+        long* tail = _zeroConsumed ? null : _m.Tail;
         try
         {
-            while (true)
+            for (int polls = 0; ; polls++)
             {
-                if (TryPeek(out _))
+                // A single producer's tail moves after each commit: while spinning, watch that word rather
+                // than the record the writer is filling, which would pull its cache line away mid-write.
+                // Every 64th poll looks at the record anyway (the tail is only a hint, say after a crash).
+                bool worthPeeking = tail == null || (polls & 63) == 0 || Volatile.Read(ref *tail) != _position;
+                if (worthPeeking && TryPeek(out _))
                 {
                     return true;
                 }
