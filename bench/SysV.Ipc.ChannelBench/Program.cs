@@ -83,7 +83,8 @@ try
         busyBefore,
         MachineInfo.BusyOverOneSecond(),
         python,
-        NativeBuild.GccVersion());
+        NativeBuild.GccVersion(),
+        SourceRevision(docs));
     var report = new Report(settings, run, contenders, throughput, latency, failures, memcpyHot, memcpyRing);
     string markdown = report.Markdown();
     Console.WriteLine();
@@ -120,6 +121,23 @@ static string FindDocs()
     }
 
     return Path.Combine(Directory.GetCurrentDirectory(), "docs");
+}
+
+// The commit the measured code was built from (with "+changes" when the tree differs), or "unknown".
+static string SourceRevision(string docs)
+{
+    try
+    {
+        string root = Path.GetDirectoryName(Path.GetFullPath(docs))!;
+        using ChildProcess head = ChildProcess.Program("git", "-C", root, "describe", "--always", "--dirty=+changes", "--exclude", "*");
+        string revision = head.WaitFor(string.Empty, TimeSpan.FromSeconds(30));
+        head.WaitForSuccess(TimeSpan.FromSeconds(30));
+        return revision;
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
 }
 
 static void Measure(IContender contender, int size, BenchSettings settings, List<ThroughputResult> throughput, List<LatencyResult> latency)
@@ -171,4 +189,4 @@ static int RunChild(string role, string[] rest)
 }
 
 /// <summary>When and how the run was made.</summary>
-internal sealed record RunInfo(string Mode, DateTimeOffset Started, TimeSpan Duration, double LoadBefore, double LoadAfter, double BusyBefore, double BusyAfter, bool Python, string Gcc);
+internal sealed record RunInfo(string Mode, DateTimeOffset Started, TimeSpan Duration, double LoadBefore, double LoadAfter, double BusyBefore, double BusyAfter, bool Python, string Gcc, string Revision);
