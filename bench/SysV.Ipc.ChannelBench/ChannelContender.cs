@@ -185,7 +185,7 @@ internal sealed class ChannelContender(bool zeroCopy, bool spin) : IContender
         }
     }
 
-    /// <summary>Reads every byte of a message in place (what a zero-copy consumer does with its data, at least): four 32-byte loads per step.</summary>
+    /// <summary>Reads every byte of a message in place (what a zero-copy consumer does with its data, at least): four 32-byte loads per step, then 32, 8 and 1 byte at a time.</summary>
     private static ulong Sum(ReadOnlySpan<byte> message)
     {
         ref byte start = ref MemoryMarshal.GetReference(message);
@@ -200,7 +200,17 @@ internal sealed class ChannelContender(bool zeroCopy, bool spin) : IContender
             d += Vector256.LoadUnsafe(ref start, i + 96).AsUInt64();
         }
 
+        for (; i + 32 <= length; i += 32)
+        {
+            a += Vector256.LoadUnsafe(ref start, i).AsUInt64();
+        }
+
         ulong sum = Vector256.Sum(a + b + c + d);
+        for (; i + 8 <= length; i += 8)
+        {
+            sum += Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i));
+        }
+
         for (; i < length; i++)
         {
             sum += Unsafe.Add(ref start, i);
