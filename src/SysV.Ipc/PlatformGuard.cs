@@ -5,7 +5,8 @@ namespace SysV.Ipc;
 /// <summary>Fails clearly on platforms whose System V IPC ABI this library does not describe.</summary>
 internal static class PlatformGuard
 {
-    private static readonly string? s_unsupportedReason =
+    // Not readonly only so that a test child process can play another platform and check every entry point.
+    private static string? s_unsupportedReason =
         UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.OSDescription);
 
     internal static bool IsSupported => s_unsupportedReason is null;
