@@ -23,6 +23,11 @@ internal static class IpcErrors
         char l = ListFlag(kind);
         string keyText = key?.ToString() ?? string.Empty;
 
+        if (kind == IpcObjectKind.SemaphoreSet && SemaphoreError(errno, call, target, reason, key, id, suffix) is { } semaphoreError)
+        {
+            return semaphoreError;
+        }
+
         switch (errno)
         {
             case Errno.EEXIST:
@@ -57,12 +62,35 @@ internal static class IpcErrors
                 return new IpcLimitExceededException(
                     $"Not enough memory for {target} ({call}: {reason}). {detail ?? LimitAdvice(kind)}",
                     errno, kind, key, id);
+            case Errno.E2BIG when kind == IpcObjectKind.MessageQueue:
+                return new MessageBufferTooSmallException(
+                    $"The next matching message in {target} is longer than the receive buffer ({call}: {reason}); it was NOT received and stays in the queue. Receive it with a buffer of MaxMessageSize bytes (MSGMAX, /proc/sys/kernel/msgmax), or pass MessageReceiveOptions.AllowTruncation to take only what fits (MSG_NOERROR; the rest is discarded).{suffix}",
+                    errno, kind, key, id);
+            case Errno.ENOSYS:
+                return new IpcException(
+                    $"{call} on {target} is not supported by this kernel ({reason}).{suffix}",
+                    errno, kind, key, id);
             default:
                 return new IpcException(
                     $"{call} failed on {target} with errno {errno.ToString(CultureInfo.InvariantCulture)} ({reason}).{suffix}",
                     errno, kind, key, id);
         }
     }
+
+    /// <summary>The errnos only semop/semctl give, with what they mean there.</summary>
+    private static IpcException? SemaphoreError(int errno, string call, string target, string reason, IpcKey? key, int? id, string suffix) => errno switch
+    {
+        Errno.E2BIG => new IpcLimitExceededException(
+            $"Too many operations in one call on {target} ({call}: {reason}): the limit SEMOPM is the third field of /proc/sys/kernel/sem (sysctl kernel.sem). Split the operations, or raise SEMOPM.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        Errno.ERANGE => new IpcLimitExceededException(
+            $"The operation would take a semaphore of {target} above SEMVMX (32767, the kernel's largest semaphore value), or its SEM_UNDO adjustment beyond SEMAEM (32767) ({call}: {reason}). Nothing was changed: release less, or check for releases without matching waits.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        Errno.EFBIG => new IpcException(
+            $"A semaphore index is not in {target} ({call}: {reason}): indexes run from 0 to the set's size minus 1.{suffix}",
+            errno, IpcObjectKind.SemaphoreSet, key, id),
+        _ => null,
+    };
 
     /// <summary>"shared memory segment with key 0x0000abcd (id 3)", "message queue with id 5"...</summary>
     internal static string Describe(IpcObjectKind kind, IpcKey? key, int? id)

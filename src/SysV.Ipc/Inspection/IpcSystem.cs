@@ -156,6 +156,8 @@ public static partial class IpcSystem
             SharedMemoryPages = shm.shm_tot,
             SharedMemoryResidentPages = shm.shm_rss,
             SharedMemorySwappedPages = shm.shm_swp,
+            SwapAttempts = shm.swap_attempts,
+            SwapSuccesses = shm.swap_successes,
             QueueCount = msg.msgpool,
             MessageCount = msg.msgmap,
             MessageBytes = msg.msgtql,
