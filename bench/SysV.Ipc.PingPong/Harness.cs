@@ -11,6 +11,10 @@ namespace SysV.Ipc.PingPong;
 internal sealed class Harness(HarnessOptions options, TextWriter output)
 {
     private static readonly string[] s_cases = ["msg-c", "msg-lib", "sem-c", "sem-lib", "local-c", "local-lib"];
+    private readonly List<double> _userC = [];
+    private readonly List<double> _userLibrary = [];
+    private readonly List<double> _systemC = [];
+    private readonly List<double> _systemLibrary = [];
 
     internal int Run()
     {
@@ -32,11 +36,17 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
                 for (int k = 0; k < s_cases.Length; k++)
                 {
                     string name = s_cases[(k + round) % s_cases.Length];
+                    if (options.Only is { } only && !name.StartsWith(only, StringComparison.Ordinal))
+                    {
+                        results[name].Add(double.NaN);
+                        continue;
+                    }
+
                     double ns = name switch
                     {
                         "msg-c" => RunC(msgC),
                         "sem-c" => RunC(semC),
-                        "local-c" => RunC(localC),
+                        "local-c" => RunC(localC, _userC, _systemC),
                         "local-lib" => OneProcessSendReceive(),
                         "msg-lib" => MessageQueuePingPong(),
                         _ => SemaphorePingPong(),
@@ -54,6 +64,11 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
             WriteSummary("message queue ping-pong, 64 B (round trip, 2 processes)", results["msg-c"], results["msg-lib"]);
             WriteSummary("semaphore ping-pong (round trip, 2 processes)", results["sem-c"], results["sem-lib"]);
             WriteSummary("msgsnd + msgrcv, 64 B, one process (no wake-up)", results["local-c"], results["local-lib"]);
+            if (_userC.Count > 0)
+            {
+                WriteSummary("user-mode CPU of that pair (getrusage)", _userC, _userLibrary);
+                WriteSummary("kernel-mode CPU of that pair (getrusage)", _systemC, _systemLibrary);
+            }
             return 0;
         }
         finally
@@ -64,6 +79,11 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
 
     private void WriteSummary(string name, List<double> c, List<double> library)
     {
+        if (double.IsNaN(c[0]))
+        {
+            return;
+        }
+
         double cMedian = Median(c), libraryMedian = Median(library);
         output.WriteLine(FormattableString.Invariant($"| {name} | {cMedian:F0} | {libraryMedian:F0} | {libraryMedian / cMedian:F3} |"));
     }
@@ -124,11 +144,13 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
         body.Clear();
         long total = options.Warmup + options.Iterations;
         long start = 0;
+        (long User, long System) cpuStart = default;
         for (long i = 0; i < total; i++)
         {
             if (i == options.Warmup)
             {
                 start = Stopwatch.GetTimestamp();
+                cpuStart = ThreadCpuTime.Nanoseconds();
             }
 
             BitConverter.TryWriteBytes(body, i);
@@ -140,7 +162,11 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
             }
         }
 
-        return Stopwatch.GetElapsedTime(start).TotalNanoseconds / options.Iterations;
+        double ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds / options.Iterations;
+        (long User, long System) cpuEnd = ThreadCpuTime.Nanoseconds();
+        _userLibrary.Add((double)(cpuEnd.User - cpuStart.User) / options.Iterations);
+        _systemLibrary.Add((double)(cpuEnd.System - cpuStart.System) / options.Iterations);
+        return ns;
     }
 
     /// <summary>The library's semaphore ping-pong: release 0 and wait on 1 here, the reverse in a child process.</summary>
@@ -209,7 +235,7 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
         }
     }
 
-    private double RunC(string program)
+    private double RunC(string program, List<double>? userTimes = null, List<double>? systemTimes = null)
     {
         var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true };
         psi.ArgumentList.Add(options.Iterations.ToString(CultureInfo.InvariantCulture));
@@ -222,9 +248,19 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
             throw new TimeoutException($"{program} did not finish.");
         }
 
-        return process.ExitCode == 0 && double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double ns)
-            ? ns
-            : throw new InvalidOperationException($"{program} failed with exit code {process.ExitCode}: {text}");
+        string[] numbers = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (process.ExitCode != 0 || numbers.Length == 0 || !double.TryParse(numbers[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double ns))
+        {
+            throw new InvalidOperationException($"{program} failed with exit code {process.ExitCode}: {text}");
+        }
+
+        if (userTimes is not null && systemTimes is not null && numbers.Length > 2)
+        {
+            userTimes.Add(double.Parse(numbers[1], NumberStyles.Float, CultureInfo.InvariantCulture));
+            systemTimes.Add(double.Parse(numbers[2], NumberStyles.Float, CultureInfo.InvariantCulture));
+        }
+
+        return ns;
     }
 
     private static string CompileC(string name, string work)

@@ -2,7 +2,7 @@ using System.Globalization;
 using SysV.Ipc.PingPong;
 
 // Message-queue and semaphore ping-pong between two processes, through SysV.Ipc and in C, side by side.
-//   dotnet run -c Release --project bench/SysV.Ipc.PingPong -- [--iterations N] [--warmup N] [--rounds N]
+//   dotnet run -c Release --project bench/SysV.Ipc.PingPong -- [--iterations N] [--warmup N] [--rounds N] [--only msg|sem|local]
 // (the same executable plays the child side when started with --pong).
 if (args.Length > 0 && args[0] == Ponger.Flag)
 {
@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == Ponger.Flag)
 var options = HarnessOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: SysV.Ipc.PingPong [--iterations N] [--warmup N] [--rounds N]");
+    Console.Error.WriteLine("usage: SysV.Ipc.PingPong [--iterations N] [--warmup N] [--rounds N] [--only msg|sem|local]");
     return 2;
 }
 
@@ -21,14 +21,21 @@ return new Harness(options, Console.Out).Run();
 namespace SysV.Ipc.PingPong
 {
     /// <summary>What to run: round trips per measurement, untimed warm-up round trips, interleaved rounds.</summary>
-    internal sealed record HarnessOptions(long Iterations, long Warmup, int Rounds)
+    internal sealed record HarnessOptions(long Iterations, long Warmup, int Rounds, string? Only)
     {
         internal static HarnessOptions? Parse(string[] args)
         {
-            long iterations = 200_000, warmup = 20_000;
+            long iterations = 200_000, warmup = 100_000;
             int rounds = 5;
+            string? only = null;
             for (int i = 0; i < args.Length; i++)
             {
+                if (i + 1 < args.Length && args[i] == "--only" && args[i + 1] is "msg" or "sem" or "local")
+                {
+                    only = args[++i];
+                    continue;
+                }
+
                 if (i + 1 >= args.Length || !long.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value <= 0)
                 {
                     return null;
@@ -45,7 +52,7 @@ namespace SysV.Ipc.PingPong
                 i++;
             }
 
-            return new HarnessOptions(iterations, warmup, rounds);
+            return new HarnessOptions(iterations, warmup, rounds, only);
         }
     }
 }
