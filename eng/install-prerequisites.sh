@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks use beyond the .NET SDK, gcc and util-linux, from Debian's packages:
 # - gcc-aarch64-linux-gnu: the struct-layout test also checks the arm64 layouts against arm64 headers;
-# - python3-sysv-ipc: a contender in the benchmark harness.
+# - python3-sysv-ipc: a contender in the benchmark harness;
+# - strace: a semaphore test proves each operation is exactly one system call;
+# - tzdata: the CLI's time-zone parity test compares local times with ipcs under another zone.
 # Idempotent; does nothing when everything is there.
 set -uo pipefail
 need=()
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu)
 /usr/bin/python3 -c 'import sysv_ipc' >/dev/null 2>&1 || need+=(python3-sysv-ipc)
+[ -e /usr/share/zoneinfo/Asia/Kolkata ] || need+=(tzdata)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "not installing ${need[*]}: needs root and apt-get; the tests that need them are skipped"

@@ -7,7 +7,7 @@ namespace SysV.Ipc;
 /// The machine's System V IPC objects and limits, in this process's IPC namespace. This is the one place
 /// that parses /proc/sysvipc and /proc/sys/kernel; the command-line tool and the tests use it.
 /// </summary>
-public static class IpcSystem
+public static partial class IpcSystem
 {
     private const string ProcSysVipc = "/proc/sysvipc/";
     private const string ProcKernel = "/proc/sys/kernel/";
@@ -156,6 +156,8 @@ public static class IpcSystem
             SharedMemoryPages = shm.shm_tot,
             SharedMemoryResidentPages = shm.shm_rss,
             SharedMemorySwappedPages = shm.shm_swp,
+            SwapAttempts = shm.swap_attempts,
+            SwapSuccesses = shm.swap_successes,
             QueueCount = msg.msgpool,
             MessageCount = msg.msgmap,
             MessageBytes = msg.msgtql,

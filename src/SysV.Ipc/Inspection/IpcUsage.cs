@@ -15,6 +15,12 @@ public sealed record IpcUsage
     /// <summary>Pages swapped out.</summary>
     public required ulong SharedMemorySwappedPages { get; init; }
 
+    /// <summary>Swap attempts (shm_info.swap_attempts; Linux always reports 0).</summary>
+    public ulong SwapAttempts { get; init; }
+
+    /// <summary>Successful swaps (shm_info.swap_successes; Linux always reports 0).</summary>
+    public ulong SwapSuccesses { get; init; }
+
     /// <summary>Queues allocated.</summary>
     public required int QueueCount { get; init; }
 

@@ -490,12 +490,13 @@ public sealed class SemaphoreSet : IDisposable
             }
 
             // One semop that leaves the values unchanged but sets sem_otime: from now on openers proceed.
-            // Semaphore 0 either is 0 (wait-for-zero succeeds at once) or can give 1 and take it back.
+            // +1 then -1 on semaphore 0 in one atomic call cannot block, and still succeeds if a careless
+            // peer has already taken from it; only a semaphore at SEMVMX needs the other order.
             Sembuf* touch = stackalloc Sembuf[2];
-            int touchCount = initialValues[0] == 0 ? 1 : 2;
-            touch[0] = new Sembuf { sem_num = 0, sem_op = (short)(touchCount == 1 ? 0 : -1), sem_flg = Libc.IPC_NOWAIT };
-            touch[1] = new Sembuf { sem_num = 0, sem_op = 1, sem_flg = 0 };
-            while (Libc.semop(id, touch, (nuint)touchCount) != 0)
+            short first = (short)(initialValues[0] < MaxValue ? 1 : -1);
+            touch[0] = new Sembuf { sem_num = 0, sem_op = first, sem_flg = Libc.IPC_NOWAIT };
+            touch[1] = new Sembuf { sem_num = 0, sem_op = (short)-first, sem_flg = Libc.IPC_NOWAIT };
+            while (Libc.semop(id, touch, 2) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno != Errno.EINTR)

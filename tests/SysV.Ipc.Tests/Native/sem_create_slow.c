@@ -32,9 +32,11 @@ int main(int argc, char **argv)
 
     union semun arg = { .array = values };
     if (semctl(id, 0, SETALL, arg) < 0) { fprintf(stderr, "SETALL: %s\n", strerror(errno)); return 4; }
-    /* Mark it initialized: take 1 and give it back (or wait for zero when semaphore 0 is 0). */
-    struct sembuf touch[2] = { { 0, values[0] ? -1 : 0, IPC_NOWAIT }, { 0, 1, 0 } };
-    if (semop(id, touch, values[0] ? 2 : 1) < 0) { fprintf(stderr, "semop: %s\n", strerror(errno)); return 5; }
+    /* Mark it initialized with a semop that changes nothing: give 1 and take it back (the other way
+     * round when semaphore 0 is at SEMVMX). */
+    short first = values[0] < 32767 ? 1 : -1;
+    struct sembuf touch[2] = { { 0, first, IPC_NOWAIT }, { 0, -first, IPC_NOWAIT } };
+    if (semop(id, touch, 2) < 0) { fprintf(stderr, "semop: %s\n", strerror(errno)); return 5; }
     printf("initialized\n");
     fflush(stdout);
     return 0;

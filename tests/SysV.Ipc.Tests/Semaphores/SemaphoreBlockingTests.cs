@@ -37,6 +37,25 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
     }
 
     [Fact]
+    public void Operate_BlockedOnOneSemaphore_HoldsNothingOfTheOthers()
+    {
+        using var set = SemaphoreSet.Create(IpcKey.Private, 2, [1, 0], options: new() { RemoveOnDispose = true });
+        var waiter = BackgroundCall.Start(() => set.Operate([SemaphoreOperation.Wait(0), SemaphoreOperation.Wait(1)]));
+        WaitUntil(() => set.GetWaitingCount(1) == 1);
+
+        // While it waits for semaphore 1, semaphore 0 is still there for anyone else: nothing was applied.
+        Assert.Equal(1, set.GetValue(0));
+        Assert.True(set.TryWait(0));
+        set.Release(1);
+        Thread.Sleep(50);
+        Assert.False(waiter.IsCompleted); // now 0 is missing: still all or nothing
+        Assert.Equal(1, set.GetValue(1));
+        set.Release(0);
+        Assert.True(waiter.Result(s_patience));
+        Assert.Equal(new short[] { 0, 0 }, set.GetValues());
+    }
+
+    [Fact]
     public void TryWait_Timeout_ReturnsFalseAfterAboutTheTimeout()
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 1, [0], options: new() { RemoveOnDispose = true });

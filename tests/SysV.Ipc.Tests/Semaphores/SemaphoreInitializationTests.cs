@@ -100,6 +100,62 @@ public sealed class SemaphoreInitializationTests : IpcLeakGuard
     }
 
     [Fact]
+    public void ConcurrentOpenOrCreate_ExactlyOneCreates_AllSeeItsValues()
+    {
+        IpcKey key = TestKeys.Unique();
+        string keyText = key.Value.ToString(CultureInfo.InvariantCulture);
+        using var gate = SemaphoreSet.Create(IpcKey.Private, 1, [0], options: new() { RemoveOnDispose = true });
+        string gateId = gate.Id.ToString(CultureInfo.InvariantCulture);
+        var children = new List<RemoteProcess>();
+        try
+        {
+            for (int i = 0; i < Openers; i++)
+            {
+                children.Add(RemoteExecutor.Start(OpenOrCreateAtTheGate, gateId, keyText, (i + 1).ToString(CultureInfo.InvariantCulture)));
+            }
+
+            SemaphoreBlockingTests.WaitUntil(() => gate.GetWaitingCount(0) == Openers);
+            gate.Release(0, Openers); // all at once
+
+            foreach (RemoteProcess child in children)
+            {
+                child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
+            }
+
+            RemoteProcess creator = Assert.Single(children, c => c.StandardOutput.Contains("created", StringComparison.Ordinal));
+            string values = creator.StandardOutput.Split(' ', '\n')[1].Trim();
+            Assert.All(children, c => Assert.Contains(" " + values, c.StandardOutput, StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (RemoteProcess child in children)
+            {
+                child.Dispose();
+            }
+
+            int leftover = Interop.Libc.semget(key.Value, 0, 0);
+            if (leftover >= 0)
+            {
+                SemaphoreSet.TryRemove(leftover);
+            }
+        }
+    }
+
+    private static int OpenOrCreateAtTheGate(string gateId, string keyText, string seed)
+    {
+        using (var gate = SemaphoreSet.OpenById(int.Parse(gateId, CultureInfo.InvariantCulture)))
+        {
+            gate.Wait(0);
+        }
+
+        // Each contender would initialize differently; whoever creates decides, everyone sees that.
+        short value = short.Parse(seed, CultureInfo.InvariantCulture);
+        using var set = SemaphoreSet.OpenOrCreate(new IpcKey(int.Parse(keyText, CultureInfo.InvariantCulture)), 2, [value, (short)(value * 10)]);
+        Console.WriteLine((set.WasCreated ? "created " : "opened ") + string.Join(',', set.GetValues()));
+        return RemoteExecutor.SuccessExitCode;
+    }
+
+    [Fact]
     public void Open_WaitsForASlowCreator_InThisProcess()
     {
         IpcKey key = TestKeys.Unique();

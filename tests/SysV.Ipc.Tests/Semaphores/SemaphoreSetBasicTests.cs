@@ -26,11 +26,14 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         Assert.Equal(Environment.ProcessId, set.GetLastPid(0));
     }
 
-    [Fact]
-    public void Create_FirstValueNonZero_TouchLeavesValuesUnchanged()
+    [Theory]
+    [InlineData((short)0)]
+    [InlineData((short)1)]
+    [InlineData(SemaphoreSet.MaxValue)]
+    public void Create_InitializationMark_LeavesEveryFirstValueUnchanged(short first)
     {
-        using var set = SemaphoreSet.Create(IpcKey.Private, 2, [1, 0], options: new() { RemoveOnDispose = true });
-        Assert.Equal(new short[] { 1, 0 }, set.GetValues());
+        using var set = SemaphoreSet.Create(IpcKey.Private, 2, [first, 3], options: new() { RemoveOnDispose = true });
+        Assert.Equal(new short[] { first, 3 }, set.GetValues());
         Assert.NotNull(set.GetInfo().LastOperationTime);
     }
 

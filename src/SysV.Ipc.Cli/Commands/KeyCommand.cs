@@ -1,0 +1,35 @@
+using System.CommandLine;
+using SysV.Ipc.Cli.Parsing;
+
+namespace SysV.Ipc.Cli.Commands;
+
+/// <summary><c>sysvipc key PATH [--proj N]</c>: the key glibc's ftok computes, printed as ipcs prints keys.</summary>
+internal static class KeyCommand
+{
+    private static readonly Argument<string> s_path = new("PATH") { Description = "An existing file or directory every party can see." };
+
+    public static Command Create()
+    {
+        var command = new Command("key", "Print the key ftok(PATH, PROJ) gives, as ipcs prints keys (0x%08x). The file must exist.")
+        {
+            s_path, MakeCommand.s_proj,
+        };
+        command.SetAction(Run);
+        HelpExamples.Register(command, """
+              sysvipc key /tmp/app             # ftok("/tmp/app", 1)
+              sysvipc key /tmp/app --proj 2    # ftok("/tmp/app", 2)
+              sysvipc key . --proj A           # ftok(".", 'A')
+              sysvipc ls -m --key "$(sysvipc key /tmp/app)"
+            """);
+        return command;
+    }
+
+    private static int Run(ParseResult result)
+    {
+        string path = result.GetValue(s_path)!;
+        string? proj = result.GetValue(MakeCommand.s_proj);
+        IpcKey key = IpcKey.FromFile(path, proj is null ? (byte)1 : ArgumentParsers.ParseProjectId(proj));
+        CommandOutput.Out(result).Write(key + "\n");
+        return 0;
+    }
+}

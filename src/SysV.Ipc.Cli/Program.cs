@@ -1,0 +1,6 @@
+namespace SysV.Ipc.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => SysvIpcCli.Run(args, Console.Out, Console.Error);
+}

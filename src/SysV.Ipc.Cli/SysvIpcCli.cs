@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using SysV.Ipc.Cli.Commands;
+using SysV.Ipc.Cli.Parsing;
+
+namespace SysV.Ipc.Cli;
+
+/// <summary>
+/// The <c>sysvipc</c> command: one factory per verb (ls/ipcs, show, rm, mk, key), built once; every run
+/// parses, then invokes with the given writers, so tests run verbs in-process and read what they print.
+/// Every error is one line on the error writer and exit code 1.
+/// </summary>
+internal static class SysvIpcCli
+{
+    internal const string Name = "sysvipc";
+
+    private static readonly Lazy<Command> s_root = new(CreateRoot);
+
+    /// <summary>Runs the tool.</summary>
+    /// <returns>The exit code: 0, or 1 after an error (already reported on <paramref name="error"/>).</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        ParseResult result = s_root.Value.Parse(args);
+        if (result.Action is ParseErrorAction)
+        {
+            string verb = result.CommandResult.Command == s_root.Value ? Name : Name + " " + result.CommandResult.Command.Name;
+            foreach (ParseError parseError in result.Errors)
+            {
+                error.Write($"{Name}: {parseError.Message.TrimEnd('.')} (see '{verb} --help')\n");
+            }
+
+            return 1;
+        }
+
+        try
+        {
+            return result.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is CliUsageException or IpcException or IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            // IpcException is an IOException; the library's messages already say what, to which object, and what to do.
+            error.Write($"{Name}: {e.Message.ReplaceLineEndings(" ")}\n");
+            return 1;
+        }
+    }
+
+    private static Command CreateRoot()
+    {
+        // A named root rather than RootCommand, whose name is the host's executable (testhost, dotnet...).
+        var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            ListCommand.Create(),
+            ShowCommand.Create(),
+            RemoveCommand.Create(),
+            MakeCommand.Create(),
+            KeyCommand.Create(),
+        };
+        HelpExamples.Register(root, """
+              sysvipc ls                       # ipcs
+              sysvipc show -m 7                # ipcs -m -i 7
+              sysvipc mk -M 64K                # ipcmk -M 64K (but 0600 and exclusive)
+              sysvipc rm -m 7                  # ipcrm -m 7
+              sysvipc rm --orphans --dry-run   # what is left behind by programs that exited
+              sysvipc key /tmp/app --proj 1    # ftok("/tmp/app", 1)
+            """);
+        HelpExamples.Install(root);
+        return root;
+    }
+}
