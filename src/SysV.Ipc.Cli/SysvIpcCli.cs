@@ -8,7 +8,7 @@ using SysV.Ipc.Cli.Parsing;
 namespace SysV.Ipc.Cli;
 
 /// <summary>
-/// The <c>sysvipc</c> command: one factory per verb (ls/ipcs, show, rm, mk, key), built once; every run
+/// The <c>sysvipc</c> command: one factory per verb (ls/ipcs, show, rm, mk, key, demo), built once; every run
 /// parses, then invokes with the given writers, so tests run verbs in-process and read what they print.
 /// Every error is one line on the error writer and exit code 1.
 /// </summary>
@@ -22,6 +22,11 @@ internal static class SysvIpcCli
     /// <returns>The exit code: 0, or 1 after an error (already reported on <paramref name="error"/>).</returns>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (DemoCommand.TryRunRole(args, output, error) is { } roleExitCode)
+        {
+            return roleExitCode;
+        }
+
         ParseResult result = s_root.Value.Parse(args);
         if (result.Action is ParseErrorAction)
         {
@@ -58,6 +63,7 @@ internal static class SysvIpcCli
             RemoveCommand.Create(),
             MakeCommand.Create(),
             KeyCommand.Create(),
+            DemoCommand.Create(),
         };
         HelpExamples.Register(root, """
               sysvipc ls                       # ipcs
@@ -66,6 +72,7 @@ internal static class SysvIpcCli
               sysvipc rm -m 7                  # ipcrm -m 7
               sysvipc rm --orphans --dry-run   # what is left behind by programs that exited
               sysvipc key /tmp/app --proj 1    # ftok("/tmp/app", 1)
+              sysvipc demo                     # the tutorial's sample, run for real
             """);
         HelpExamples.Install(root);
         return root;

@@ -14,6 +14,7 @@ public sealed class HelpAndProcessTests : IpcLeakGuard
     [InlineData("rm")]
     [InlineData("mk")]
     [InlineData("key")]
+    [InlineData("demo")]
     public void EveryVerb_HasHelpWithExamples(string verb)
     {
         CliRunner.Result result = CliRunner.Run(verb, "--help");
@@ -28,7 +29,7 @@ public sealed class HelpAndProcessTests : IpcLeakGuard
     {
         string help = CliRunner.Run("--help").Output;
         Assert.Contains("Usage:\n  sysvipc [command] [options]", help, StringComparison.Ordinal);
-        foreach (string verb in new[] { "ipcs, ls ", "show <ID> ", "rm ", "mk ", "key <PATH> " })
+        foreach (string verb in new[] { "ipcs, ls ", "show <ID> ", "rm ", "mk ", "key <PATH> ", "demo " })
         {
             Assert.Contains("\n  " + verb, help, StringComparison.Ordinal);
         }

@@ -1,0 +1,14 @@
+namespace SysV.Ipc;
+
+/// <summary>Options for creating or opening a <see cref="SharedStruct{T}"/>.</summary>
+public sealed record SharedStructOptions
+{
+    /// <summary>
+    /// How long an opener waits for another process that is still initializing the area (default 30 s).
+    /// The wait ends early, with an error, when that process died.
+    /// </summary>
+    public TimeSpan InitializationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Remove the segment (IPC_RMID) when the <see cref="SharedStruct{T}"/> is disposed. Off by default.</summary>
+    public bool RemoveOnDispose { get; init; }
+}

@@ -1,0 +1,247 @@
+using System.Globalization;
+
+namespace SysV.Ipc;
+
+/// <summary>
+/// A mutex shared by processes, built on two System V semaphores: a lock taken with SEM_UNDO, so the
+/// kernel releases it when its holder dies (even by SIGKILL), and an "owned" flag taken without undo,
+/// which survives that death so the next owner is told the previous one was abandoned
+/// (<see cref="IpcMutexScope.WasAbandoned"/>) and can repair the data it protects.
+/// </summary>
+/// <remarks>
+/// <para>Protocol (C programs can follow it; docs/synchronization.md): semaphore L (index i) is 1 when
+/// free; semaphore F (index i + 1) is 0 when the last owner released normally. Acquire: semop {L, -1,
+/// SEM_UNDO}; then GETVAL F: if 0, semop {F, +1}; otherwise the previous owner died (its pid is GETPID
+/// of F) and the new owner does semop {F, -v}, {F, +1}. Release: one semop {F, -1, IPC_NOWAIT},
+/// {L, +1, SEM_UNDO}.</para>
+/// <para>Costs: an uncontended acquire is three system calls (semop, semctl, semop), a release one.
+/// The mutex is not reentrant: acquiring it again on the thread that holds it through the same object
+/// throws <see cref="LockRecursionException"/>. It may be released on another thread than the one that
+/// acquired it (SEM_UNDO records belong to the process).</para>
+/// </remarks>
+public sealed class IpcMutex : IDisposable
+{
+    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private static readonly short[] s_initialValues = [1, 0];
+
+    private readonly SemaphoreSet _set;
+    private readonly bool _ownsSet;
+    private readonly int _lock;
+    private readonly int _owned;
+    private long _generation;
+    private long _heldGeneration = -1;
+    private int _ownerThreadId;
+
+    private IpcMutex(SemaphoreSet set, int index, bool ownsSet)
+    {
+        _set = set;
+        _lock = index;
+        _owned = index + 1;
+        _ownsSet = ownsSet;
+    }
+
+    /// <summary>The semaphore set the mutex lives in.</summary>
+    public SemaphoreSet Semaphores => _set;
+
+    /// <summary>The index of the lock semaphore in <see cref="Semaphores"/>; the owned flag is the next one.</summary>
+    public int LockIndex => _lock;
+
+    /// <summary>Creates a mutex in a new semaphore set of two semaphores (lock free, flag clear).</summary>
+    /// <param name="key">The key every party uses.</param>
+    /// <param name="permissions">Who may use it (default 0600).</param>
+    /// <param name="options">Removal on dispose.</param>
+    /// <returns>The mutex, not held.</returns>
+    /// <exception cref="IpcObjectExistsException">A semaphore set with this key exists.</exception>
+    public static IpcMutex Create(IpcKey key, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null) =>
+        new(SemaphoreSet.Create(key, 2, s_initialValues, permissions, options), 0, ownsSet: true);
+
+    /// <summary>Opens the mutex with this key, or creates it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="permissions">Permissions for a new set.</param>
+    /// <param name="options">Options for a new set.</param>
+    /// <returns>The mutex.</returns>
+    public static IpcMutex OpenOrCreate(IpcKey key, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null) =>
+        new(SemaphoreSet.OpenOrCreate(key, 2, s_initialValues, permissions, options), 0, ownsSet: true);
+
+    /// <summary>Opens an existing mutex (waiting until its creator initialized it).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="options">How long to wait for initialization.</param>
+    /// <returns>The mutex.</returns>
+    /// <exception cref="IpcObjectNotFoundException">No semaphore set has this key.</exception>
+    public static IpcMutex Open(IpcKey key, SemaphoreSetOpenOptions? options = null) => FromOpenedSet(SemaphoreSet.Open(key, options));
+
+    /// <summary>Opens an existing mutex by semaphore set id.</summary>
+    /// <param name="id">The semid.</param>
+    /// <returns>The mutex.</returns>
+    public static IpcMutex OpenById(int id) => FromOpenedSet(SemaphoreSet.OpenById(id, new SemaphoreSetOpenOptions()));
+
+    /// <summary>
+    /// A mutex on semaphores <paramref name="index"/> (the lock, initialized to 1) and
+    /// <paramref name="index"/> + 1 (the owned flag, initialized to 0) of a set that holds other things too.
+    /// The mutex does not own the set: disposing it leaves the set alone.
+    /// </summary>
+    /// <param name="set">The set.</param>
+    /// <param name="index">The lock's index; the flag is the next one.</param>
+    /// <returns>The mutex.</returns>
+    public static IpcMutex OnSemaphores(SemaphoreSet set, int index)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (index < 0 || index + 1 >= set.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"A mutex needs two semaphores (index and index + 1), and {set} has indexes 0 to {set.Count - 1}.");
+        }
+
+        return new IpcMutex(set, index, ownsSet: false);
+    }
+
+    /// <summary>Waits until the mutex is free and takes it.</summary>
+    /// <returns>The ownership; dispose it to release. Check <see cref="IpcMutexScope.WasAbandoned"/>.</returns>
+    /// <exception cref="IpcObjectRemovedException">The semaphore set was removed while waiting.</exception>
+    /// <exception cref="LockRecursionException">This thread already holds the mutex through this object.</exception>
+    public IpcMutexScope Acquire() => Acquire(Timeout.InfiniteTimeSpan, CancellationToken.None);
+
+    /// <summary>Waits until the mutex is free and takes it, unless cancelled.</summary>
+    /// <param name="cancellationToken">Cancels the wait (see <see cref="SemaphoreSet.Operate"/> for what watching a token costs).</param>
+    /// <returns>The ownership; dispose it to release. Check <see cref="IpcMutexScope.WasAbandoned"/>.</returns>
+    /// <exception cref="OperationCanceledException">Cancelled before the mutex was taken.</exception>
+    public IpcMutexScope Acquire(CancellationToken cancellationToken) => Acquire(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Takes the mutex, waiting at most <paramref name="timeout"/>.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <returns>The ownership; dispose it to release.</returns>
+    /// <exception cref="TimeoutException">The mutex stayed taken for <paramref name="timeout"/>.</exception>
+    public IpcMutexScope Acquire(TimeSpan timeout) => Acquire(timeout, CancellationToken.None);
+
+    /// <summary>Takes the mutex, waiting at most <paramref name="timeout"/>, unless cancelled.</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> until cancelled.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The ownership; dispose it to release.</returns>
+    /// <exception cref="TimeoutException">The mutex stayed taken for <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the mutex was taken.</exception>
+    public IpcMutexScope Acquire(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (TryAcquire(timeout, out IpcMutexScope scope, cancellationToken))
+        {
+            return scope;
+        }
+
+        int holder = SafeHolderPid();
+        throw new TimeoutException(
+            $"The mutex on {_set} (semaphore {_lock}) stayed taken for {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s{(holder > 0 ? $"; pid {holder} took it last" : string.Empty)}.");
+    }
+
+    /// <summary>Takes the mutex if it becomes free within <paramref name="timeout"/> (<see cref="TimeSpan.Zero"/>: only if free now).</summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> until cancelled.</param>
+    /// <param name="scope">The ownership when the result is true.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Whether the mutex was taken.</returns>
+    public bool TryAcquire(TimeSpan timeout, out IpcMutexScope scope, CancellationToken cancellationToken = default)
+    {
+        scope = default;
+        if (Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId)
+        {
+            throw new LockRecursionException($"This thread already holds the mutex on {_set} (semaphore {_lock}); IpcMutex is not reentrant.");
+        }
+
+        if (!_set.TryWait(_lock, timeout, 1, undo: true, cancellationToken))
+        {
+            return false;
+        }
+
+        int abandonedBy;
+        try
+        {
+            abandonedBy = TakeOwnedFlag();
+        }
+        catch
+        {
+            _set.Release(_lock, 1, undo: true);
+            throw;
+        }
+
+        long generation = ++_generation;
+        Volatile.Write(ref _heldGeneration, generation);
+        Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+        scope = new IpcMutexScope(this, generation, abandonedBy);
+        return true;
+    }
+
+    /// <summary>Disposes the semaphore set object if the mutex created or opened it (removing the set only if asked to on creation).</summary>
+    public void Dispose()
+    {
+        if (_ownsSet)
+        {
+            _set.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"IpcMutex on {_set}, semaphores {_lock} and {_owned}";
+
+    internal bool IsHeldBy(long generation) => Volatile.Read(ref _heldGeneration) == generation;
+
+    internal void Release(long generation)
+    {
+        if (Interlocked.CompareExchange(ref _heldGeneration, -1, generation) != generation)
+        {
+            return; // this scope was already disposed (or is a stale copy)
+        }
+
+        Volatile.Write(ref _ownerThreadId, 0);
+        ReadOnlySpan<SemaphoreOperation> release =
+        [
+            SemaphoreOperation.Wait(_owned, 1, SemaphoreOperationFlags.NoWait),
+            SemaphoreOperation.Release(_lock, 1, SemaphoreOperationFlags.Undo),
+        ];
+        if (!_set.Operate(release))
+        {
+            // The flag was 0: someone changed the semaphores outside the protocol (SETVAL, SETALL). Free the lock anyway.
+            _set.Release(_lock, 1, undo: true);
+            throw new InvalidOperationException(
+                $"The owned flag (semaphore {_owned}) of the mutex on {_set} was 0 while this process held the lock: something changed the semaphores outside the mutex protocol. The lock was released.");
+        }
+    }
+
+    /// <summary>Raises the owned flag; returns the pid of an owner that died holding the mutex, or 0.</summary>
+    private int TakeOwnedFlag()
+    {
+        int flag = _set.GetValue(_owned);
+        if (flag == 0)
+        {
+            _set.Release(_owned);
+            return 0;
+        }
+
+        // The previous owner never released: its pid is the last to have operated on the flag.
+        int previous = _set.GetLastPid(_owned);
+        ReadOnlySpan<SemaphoreOperation> takeOver = [SemaphoreOperation.Wait(_owned, flag), SemaphoreOperation.Release(_owned)];
+        _set.Operate(takeOver);
+        return previous > 0 ? previous : -1;
+    }
+
+    private int SafeHolderPid()
+    {
+        try
+        {
+            return _set.GetLastPid(_owned);
+        }
+        catch (IpcException)
+        {
+            return 0;
+        }
+    }
+
+    private static IpcMutex FromOpenedSet(SemaphoreSet set)
+    {
+        if (set.Count != 2)
+        {
+            int count = set.Count;
+            set.Dispose();
+            throw new IpcException(
+                $"{set} has {count} semaphores, but a mutex's own set has 2 (lock and owned flag). For a mutex inside a larger set use IpcMutex.OnSemaphores(set, index).",
+                0, IpcObjectKind.SemaphoreSet, set.Key, set.Id);
+        }
+
+        return new IpcMutex(set, 0, ownsSet: true);
+    }
+}
