@@ -201,24 +201,7 @@ public sealed partial class MessageQueue : IDisposable
     /// <param name="id">The msqid.</param>
     /// <returns><see langword="true"/> when removed; <see langword="false"/> when no queue has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The queue exists but this process may not remove it.</exception>
-    public static unsafe bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.msgctl(id, Libc.IPC_RMID, null) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "msgctl(IPC_RMID)", IpcObjectKind.MessageQueue, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.MessageQueue, id);
 
     /// <summary>Removes the queue if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()

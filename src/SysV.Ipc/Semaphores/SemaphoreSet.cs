@@ -440,24 +440,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <param name="id">The semid.</param>
     /// <returns><see langword="true"/> when removed; <see langword="false"/> when no set has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The set exists but this process may not remove it.</exception>
-    public static bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.semctl(id, 0, Libc.IPC_RMID, 0) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "semctl(IPC_RMID)", IpcObjectKind.SemaphoreSet, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SemaphoreSet, id);
 
     /// <summary>Removes the set if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()

@@ -202,24 +202,7 @@ public sealed class SharedMemorySegment : IDisposable
     /// <param name="id">The shmid.</param>
     /// <returns><see langword="true"/> when removed (or marked for removal); <see langword="false"/> when no segment has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
-    public static unsafe bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.shmctl(id, Libc.IPC_RMID, null) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "shmctl(IPC_RMID)", IpcObjectKind.SharedMemory, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SharedMemory, id);
 
     /// <summary>Removes the segment if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()
