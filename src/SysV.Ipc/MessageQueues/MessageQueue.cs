@@ -177,9 +177,12 @@ public sealed partial class MessageQueue : IDisposable
     /// <summary>Changes the owner (msgctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid.</param>
     /// <param name="groupId">The new owner's gid.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
         UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "msgctl(IPC_SET owner)");
     }
 

@@ -419,9 +419,12 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>Changes the owner (semctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid.</param>
     /// <param name="groupId">The new owner's gid.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
         SemaphoreSetStatus.UpdatePermissions(Id, Key, (ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "semctl(IPC_SET owner)");
     }
 
