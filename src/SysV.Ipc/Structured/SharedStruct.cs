@@ -473,8 +473,10 @@ public sealed unsafe class SharedStruct<T> : IDisposable
                 $"{sizeof(T)} bytes", $"{segment.Size} bytes", segment.Key, segment.Id);
         }
 
+        // The creator pid is read before attaching, so a segment removed in between cannot leave a mapping behind.
+        int creatorProcessId = SharedMemorySegment.Stat(segment.Id, segment.Key).CreatorProcessId;
         SharedMemoryAttachment attachment = segment.Attach(readOnly);
-        return new SharedStruct<T>(segment, attachment, raw: true, SharedMemorySegment.Stat(segment.Id, segment.Key).CreatorProcessId)
+        return new SharedStruct<T>(segment, attachment, raw: true, creatorProcessId)
         {
             RemoveOnDispose = options?.RemoveOnDispose == true,
         };
