@@ -25,6 +25,24 @@ public sealed record TutorialArguments
     /// <summary>Client: the requests to send.</summary>
     public IReadOnlyList<TutorialRequest> Requests { get; init; } = [];
 
+    /// <summary>Parses, or writes the problem and the usage to <paramref name="error"/> and returns null.</summary>
+    /// <param name="args">The arguments after the role word.</param>
+    /// <param name="error">Where a parse error and the usage go.</param>
+    /// <returns>The arguments, or null when they could not be parsed.</returns>
+    public static TutorialArguments? TryParse(IReadOnlyList<string> args, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            return Parse(args);
+        }
+        catch (FormatException e)
+        {
+            error.WriteLine($"{e.Message}\nusage: {Usage}");
+            return null;
+        }
+    }
+
     /// <summary>Parses the arguments after the role word.</summary>
     /// <param name="args">The arguments.</param>
     /// <returns>The parsed arguments.</returns>

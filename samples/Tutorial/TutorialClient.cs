@@ -20,18 +20,7 @@ public static class TutorialClient
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        TutorialArguments arguments;
-        try
-        {
-            arguments = TutorialArguments.Parse(args);
-        }
-        catch (FormatException e)
-        {
-            error.WriteLine($"{e.Message}\nusage: {TutorialArguments.Usage}");
-            return 1;
-        }
-
-        return Run(arguments, output, error, cancellationToken);
+        return TutorialArguments.TryParse(args, error) is { } arguments ? Run(arguments, output, error, cancellationToken) : 1;
     }
 
     /// <summary>Runs a client.</summary>

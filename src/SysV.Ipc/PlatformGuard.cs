@@ -5,15 +5,24 @@ namespace SysV.Ipc;
 /// <summary>Fails clearly on platforms whose System V IPC ABI this library does not describe.</summary>
 internal static class PlatformGuard
 {
-    internal static bool IsSupported { get; } =
-        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+    // Not readonly only so that a test child process can play another platform and check every entry point.
+    private static string? s_unsupportedReason =
+        UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.OSDescription);
 
+    internal static bool IsSupported => s_unsupportedReason is null;
+
+    /// <summary>Called by every public entry point before its first native call, so that no libc import is even tried elsewhere.</summary>
     internal static void ThrowIfUnsupported()
     {
-        if (!IsSupported)
+        if (s_unsupportedReason is not null)
         {
-            throw new PlatformNotSupportedException(
-                $"SysV.Ipc supports Linux on x64 and arm64; this process runs on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}). The System V structure layouts of other platforms are not described yet.");
+            throw new PlatformNotSupportedException(s_unsupportedReason);
         }
     }
+
+    /// <summary>Why a platform is not supported, or null when it is. Separate from the current process so tests can check the message.</summary>
+    internal static string? UnsupportedReason(bool isLinux, Architecture architecture, string osDescription) =>
+        isLinux && architecture is Architecture.X64 or Architecture.Arm64
+            ? null
+            : $"SysV.Ipc supports Linux on x64 and arm64; this process runs on {osDescription} ({architecture}). The System V structure layouts and constants of other platforms are not described yet, so no System V call is made here.";
 }

@@ -10,10 +10,12 @@ namespace SysV.Ipc;
 internal static class IpcErrors
 {
     /// <summary>Reads errno after a failed call and builds the matching exception.</summary>
-    internal static IpcException FromLastError(string call, IpcObjectKind kind, IpcKey? key = null, int? id = null, string? detail = null)
-        => Create(Marshal.GetLastPInvokeError(), call, kind, key, id, detail);
+    internal static IpcException FromLastError(string call, IpcObjectKind kind, IpcKey? key = null, int? id = null, string? detail = null, bool idCall = false)
+        => Create(Marshal.GetLastPInvokeError(), call, kind, key, id, detail, idCall);
 
-    internal static IpcException Create(int errno, string call, IpcObjectKind kind, IpcKey? key, int? id, string? detail = null)
+    // idCall: the call named the object by id (shmat, shmctl...), where the kernel's EINVAL means "no
+    // object has this id". Calls made with only an id and no key are treated so too.
+    internal static IpcException Create(int errno, string call, IpcObjectKind kind, IpcKey? key, int? id, string? detail = null, bool idCall = false)
     {
         string target = Describe(kind, key, id);
         string reason = Marshal.GetPInvokeErrorMessage(errno);
@@ -36,9 +38,9 @@ internal static class IpcErrors
                 return new IpcObjectNotFoundException(
                     $"No {KindName(kind)} exists with key {keyText} ({call}: {reason}). Create it first, or check that every party derives the same key ('ipcs -{l}' lists the existing ones).{suffix}",
                     errno, kind, key, id);
-            case Errno.EINVAL when id is not null && key is null:
+            case Errno.EINVAL when id is not null && (idCall || key is null):
                 return new IpcObjectNotFoundException(
-                    $"No {KindName(kind)} has id {id} ({call}: {reason}): it was removed, or the id is stale or wrong. 'ipcs -{l}' lists the existing ones.{suffix}",
+                    $"No {KindName(kind)} has id {id}{(key is { IsPrivate: false } k ? $" (it had key {k})" : string.Empty)} ({call}: {reason}): it was removed, or the id is stale or wrong. 'ipcs -{l}' lists the existing ones.{suffix}",
                     errno, kind, key, id);
             case Errno.EIDRM:
                 return new IpcObjectRemovedException(
@@ -58,7 +60,7 @@ internal static class IpcErrors
                     errno, kind, key, id);
             case Errno.ENOMEM:
                 return new IpcLimitExceededException(
-                    $"Not enough memory for {target} ({call}: {reason}). {LimitAdvice(kind)}{suffix}",
+                    $"Not enough memory for {target} ({call}: {reason}). {detail ?? LimitAdvice(kind)}",
                     errno, kind, key, id);
             case Errno.E2BIG when kind == IpcObjectKind.MessageQueue:
                 return new MessageBufferTooSmallException(
@@ -126,7 +128,7 @@ internal static class IpcErrors
     private static string LimitAdvice(IpcObjectKind kind) => kind switch
     {
         IpcObjectKind.SharedMemory =>
-            "Remove unused segments ('ipcs -m', 'ipcrm'), or raise /proc/sys/kernel/shmmni (number of segments) or shmall (total pages). For huge pages, reserve them in /proc/sys/vm/nr_hugepages.",
+            "Remove unused segments ('ipcs -m', 'ipcrm'), or raise /proc/sys/kernel/shmmni (number of segments) or shmall (total pages).",
         IpcObjectKind.MessageQueue =>
             "Remove unused queues ('ipcs -q', 'ipcrm'), or raise /proc/sys/kernel/msgmni.",
         _ =>

@@ -9,7 +9,10 @@ internal static partial class Libc
     internal const int FUTEX_WAKE = 1;
 
     /// <summary>SYS_futex: 202 on x86_64, 98 on aarch64.</summary>
-    internal static long SYS_futex { get; } = RuntimeInformation.ProcessArchitecture switch
+    internal static long SYS_futex { get; } = SysFutexFor(RuntimeInformation.ProcessArchitecture);
+
+    /// <summary>SYS_futex of an architecture (-1 when not described); the layout test checks both against the headers.</summary>
+    internal static long SysFutexFor(Architecture architecture) => architecture switch
     {
         Architecture.X64 => 202,
         Architecture.Arm64 => 98,

@@ -35,21 +35,35 @@ public readonly struct IpcKey : IEquatable<IpcKey>, ISpanFormattable
     /// <param name="projectId">Distinguishes several objects derived from one file (the tutorial's <c>PROJ</c>). Only 8 bits are used by ftok, which is why it is a byte.</param>
     /// <returns>The key.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist (ftok would silently return -1).</exception>
+    /// <exception cref="UnauthorizedAccessException">A directory on the path may not be searched by this user.</exception>
+    /// <exception cref="IOException">stat failed for another reason (a path component is not a directory, a loop of links...).</exception>
     /// <remarks>Distinct files can give the same key: ftok keeps only 16 bits of the inode number.</remarks>
     public static IpcKey FromFile(string path, byte projectId = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The path contains a NUL character; C would see only the part before it.", nameof(path));
+        }
+
         PlatformGuard.ThrowIfUnsupported();
         int key = Libc.ftok(path, projectId);
-        if (key == -1)
+        int errno = Marshal.GetLastPInvokeError(); // cleared before the call by the generated stub
+        if (key == -1 && errno != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            // -1 with errno 0 is a real key (inode low bits 0xffff, device 0xff, project 0xff).
             string reason = Marshal.GetPInvokeErrorMessage(errno);
             if (errno is Errno.ENOENT)
             {
                 throw new FileNotFoundException(
                     $"Cannot derive an IPC key from '{path}': the file does not exist ({reason}). ftok needs an existing file that every party can see; create it first or use a numeric key.",
                     path);
+            }
+
+            if (errno is Errno.EACCES)
+            {
+                throw new UnauthorizedAccessException(
+                    $"Cannot derive an IPC key from '{path}': a directory on the path does not let this user (euid {Libc.geteuid()}) search it ({reason}).");
             }
 
             throw new IOException($"Cannot derive an IPC key from '{path}': stat failed with errno {errno} ({reason}).");

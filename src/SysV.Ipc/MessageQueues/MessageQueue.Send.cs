@@ -228,8 +228,9 @@ public sealed partial class MessageQueue
 
     private static long ValidateTimeout(TimeSpan timeout)
     {
+        // Compare the TimeSpan itself: a cast to whole milliseconds would turn -0.5 ms into 0 ("try once").
         long milliseconds = (long)timeout.TotalMilliseconds;
-        if (milliseconds < -1 || (milliseconds == -1 && timeout != Timeout.InfiniteTimeSpan))
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait until done or cancelled.");
         }

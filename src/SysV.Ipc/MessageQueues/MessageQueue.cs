@@ -177,9 +177,12 @@ public sealed partial class MessageQueue : IDisposable
     /// <summary>Changes the owner (msgctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid.</param>
     /// <param name="groupId">The new owner's gid.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
         UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "msgctl(IPC_SET owner)");
     }
 
@@ -201,24 +204,7 @@ public sealed partial class MessageQueue : IDisposable
     /// <param name="id">The msqid.</param>
     /// <returns><see langword="true"/> when removed; <see langword="false"/> when no queue has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The queue exists but this process may not remove it.</exception>
-    public static unsafe bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.msgctl(id, Libc.IPC_RMID, null) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "msgctl(IPC_RMID)", IpcObjectKind.MessageQueue, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.MessageQueue, id);
 
     /// <summary>Removes the queue if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()

@@ -419,9 +419,12 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>Changes the owner (semctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid.</param>
     /// <param name="groupId">The new owner's gid.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
         SemaphoreSetStatus.UpdatePermissions(Id, Key, (ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "semctl(IPC_SET owner)");
     }
 
@@ -440,24 +443,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <param name="id">The semid.</param>
     /// <returns><see langword="true"/> when removed; <see langword="false"/> when no set has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The set exists but this process may not remove it.</exception>
-    public static bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.semctl(id, 0, Libc.IPC_RMID, 0) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "semctl(IPC_RMID)", IpcObjectKind.SemaphoreSet, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SemaphoreSet, id);
 
     /// <summary>Removes the set if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()

@@ -55,7 +55,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
     public Span<byte> GetSpan(long offset, int length)
     {
         ThrowIfNotWritable();
-        CheckRange(offset, length);
+        CheckRange(offset, length, nameof(length));
         return new Span<byte>(Pointer + offset, length);
     }
 
@@ -66,7 +66,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
     public ReadOnlySpan<byte> GetReadOnlySpan(long offset, int length)
     {
         ThrowIfDisposed();
-        CheckRange(offset, length);
+        CheckRange(offset, length, nameof(length));
         return new ReadOnlySpan<byte>(Pointer + offset, length);
     }
 
@@ -186,9 +186,14 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
 
-    private void CheckRange(long offset, long count)
+    private void CheckRange(long offset, long count, string countName = "sizeof(T)")
     {
-        if (offset < 0 || count < 0 || offset > Length - count)
+        if (count < 0)
+        {
+            throw new ArgumentOutOfRangeException(countName, count, "The length must not be negative.");
+        }
+
+        if (offset < 0 || offset > Length - count)
         {
             throw new ArgumentOutOfRangeException(nameof(offset), offset,
                 $"The range [{offset}, {offset}+{count}) lies outside the {Length} bytes of {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId)}.");

@@ -12,6 +12,7 @@ namespace SysV.Ipc;
 public sealed class SharedMemorySegment : IDisposable
 {
     private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const string LockAdvice = "Locking needs CAP_IPC_LOCK, or being owner or creator with a large enough RLIMIT_MEMLOCK ('ulimit -l').";
     private bool _disposed;
 
     private SharedMemorySegment(int id, IpcKey key, long size, bool created)
@@ -47,9 +48,9 @@ public sealed class SharedMemorySegment : IDisposable
     /// <exception cref="IpcLimitExceededException">The size is above SHMMAX, or a system limit is reached.</exception>
     public static SharedMemorySegment Create(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
     {
-        int flags = CreateFlags(size, permissions, options) | Libc.IPC_EXCL;
-        int id = ShmGet(key, size, flags);
-        return Created(id, key, size, options);
+        int flags = CreateFlags(key, size, permissions, options) | Libc.IPC_EXCL;
+        int id = Libc.shmget(key.Value, (nuint)size, flags);
+        return id >= 0 ? Created(id, key, size, options) : throw ShmGetError(Marshal.GetLastPInvokeError(), key, size, options);
     }
 
     /// <summary>Opens the segment with this key, creating it if there is none (shmget with IPC_CREAT).</summary>
@@ -61,7 +62,7 @@ public sealed class SharedMemorySegment : IDisposable
     /// <exception cref="IpcException">The existing segment is smaller than <paramref name="size"/>, or the call failed.</exception>
     public static SharedMemorySegment OpenOrCreate(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
     {
-        int flags = CreateFlags(size, permissions, options);
+        int flags = CreateFlags(key, size, permissions, options);
         while (true)
         {
             int id = Libc.shmget(key.Value, (nuint)size, flags | Libc.IPC_EXCL);
@@ -73,7 +74,7 @@ public sealed class SharedMemorySegment : IDisposable
             int errno = Marshal.GetLastPInvokeError();
             if (errno != Errno.EEXIST || key.IsPrivate)
             {
-                throw ShmGetError(errno, key, size);
+                throw ShmGetError(errno, key, size, options);
             }
 
             // It exists: open it whatever its size, then check the size ourselves for a clearer error.
@@ -86,7 +87,7 @@ public sealed class SharedMemorySegment : IDisposable
                     continue; // removed between the two calls: try to create again
                 }
 
-                throw ShmGetError(errno, key, size);
+                throw ShmGetError(errno, key, size, options: null);
             }
 
             long existing = Stat(id, key).Size;
@@ -116,7 +117,7 @@ public sealed class SharedMemorySegment : IDisposable
         int id = Libc.shmget(key.Value, 0, 0);
         if (id < 0)
         {
-            throw ShmGetError(Marshal.GetLastPInvokeError(), key, 0);
+            throw ShmGetError(Marshal.GetLastPInvokeError(), key, 0, options: null);
         }
 
         return new SharedMemorySegment(id, key, Stat(id, key).Size, created: false);
@@ -145,7 +146,7 @@ public sealed class SharedMemorySegment : IDisposable
         if (address == -1)
         {
             handle.Dispose();
-            throw IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id);
+            throw IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id, idCall: true);
         }
 
         Marshal.InitHandle(handle, address);
@@ -171,19 +172,24 @@ public sealed class SharedMemorySegment : IDisposable
     }
 
     /// <summary>Changes the owner (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
-    /// <param name="userId">The new owner's uid.</param>
-    /// <param name="groupId">The new owner's gid.</param>
+    /// <param name="userId">The new owner's uid (C <c>uid_t</c>, unsigned).</param>
+    /// <param name="groupId">The new owner's gid (C <c>gid_t</c>, unsigned).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
         UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "shmctl(IPC_SET owner)");
     }
 
     /// <summary>Locks the segment in memory, so it is never swapped (SHM_LOCK; needs CAP_IPC_LOCK or enough RLIMIT_MEMLOCK).</summary>
-    public void Lock() => Control(Libc.SHM_LOCK, "shmctl(SHM_LOCK)");
+    /// <exception cref="IpcPermissionDeniedException">This process is neither owner nor creator, or has no CAP_IPC_LOCK and an RLIMIT_MEMLOCK of 0.</exception>
+    /// <exception cref="IpcLimitExceededException">Locking would exceed RLIMIT_MEMLOCK.</exception>
+    public void Lock() => Control(Libc.SHM_LOCK, "shmctl(SHM_LOCK)", LockAdvice);
 
     /// <summary>Lets the segment be swapped again (SHM_UNLOCK).</summary>
-    public void Unlock() => Control(Libc.SHM_UNLOCK, "shmctl(SHM_UNLOCK)");
+    public void Unlock() => Control(Libc.SHM_UNLOCK, "shmctl(SHM_UNLOCK)", LockAdvice);
 
     /// <summary>
     /// Removes the segment (shmctl IPC_RMID). If it is still attached anywhere, it is only marked for
@@ -196,24 +202,7 @@ public sealed class SharedMemorySegment : IDisposable
     /// <param name="id">The shmid.</param>
     /// <returns><see langword="true"/> when removed (or marked for removal); <see langword="false"/> when no segment has this id.</returns>
     /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
-    public static unsafe bool TryRemove(int id)
-    {
-        PlatformGuard.ThrowIfUnsupported();
-        if (id < 0)
-        {
-            return false;
-        }
-
-        if (Libc.shmctl(id, Libc.IPC_RMID, null) == 0)
-        {
-            return true;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        return errno is Errno.EINVAL or Errno.EIDRM
-            ? false
-            : throw IpcErrors.Create(errno, "shmctl(IPC_RMID)", IpcObjectKind.SharedMemory, null, id);
-    }
+    public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SharedMemory, id);
 
     /// <summary>Removes the segment if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()
@@ -238,7 +227,7 @@ public sealed class SharedMemorySegment : IDisposable
         ShmidDs ds;
         if (Libc.shmctl(id, Libc.IPC_STAT, &ds) != 0)
         {
-            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, null, id);
+            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, key, id, idCall: true);
         }
 
         return new SharedMemoryInfo
@@ -269,11 +258,12 @@ public sealed class SharedMemorySegment : IDisposable
         }
     }
 
-    private static int CreateFlags(long size, UnixFileMode permissions, SharedMemoryCreateOptions? options)
+    private static int CreateFlags(IpcKey key, long size, UnixFileMode permissions, SharedMemoryCreateOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         ValidatePermissions(permissions);
         PlatformGuard.ThrowIfUnsupported();
+        ThrowIfAboveShmMax(key, size);
         int flags = Libc.IPC_CREAT | (int)permissions;
         if (options?.HugePages == true)
         {
@@ -288,13 +278,6 @@ public sealed class SharedMemorySegment : IDisposable
         return flags;
     }
 
-    private static int ShmGet(IpcKey key, long size, int flags)
-    {
-        ThrowIfAboveShmMax(key, size);
-        int id = Libc.shmget(key.Value, (nuint)size, flags);
-        return id >= 0 ? id : throw ShmGetError(Marshal.GetLastPInvokeError(), key, size);
-    }
-
     private static void ThrowIfAboveShmMax(IpcKey key, long size)
     {
         ulong shmMax = IpcSystem.ReadKernelULong("shmmax") ?? ulong.MaxValue;
@@ -306,15 +289,27 @@ public sealed class SharedMemorySegment : IDisposable
         }
     }
 
-    private static IpcException ShmGetError(int errno, IpcKey key, long size)
+    private static IpcException ShmGetError(int errno, IpcKey key, long size, SharedMemoryCreateOptions? options)
     {
+        bool hugePages = options?.HugePages == true;
         string? detail = errno switch
         {
             Errno.EINVAL => $"The size {size} is below SHMMIN or above SHMMAX, or larger than the existing segment with this key.",
-            Errno.ENOMEM => "With huge pages, reserve enough of them first (/proc/sys/vm/nr_hugepages).",
+            Errno.ENOMEM when hugePages => HugePageAdvice(size),
+            Errno.EPERM when hugePages => "Huge-page segments need CAP_IPC_LOCK, or membership of the group named in /proc/sys/vm/hugetlb_shm_group.",
             _ => null,
         };
-        return IpcErrors.Create(errno, "shmget", IpcObjectKind.SharedMemory, key, null, detail);
+        return IpcErrors.Create(errno, hugePages ? "shmget(SHM_HUGETLB)" : "shmget", IpcObjectKind.SharedMemory, key, null, detail);
+    }
+
+    private static string HugePageAdvice(long size)
+    {
+        ulong? reserved = IpcSystem.ReadHugePagesReserved();
+        long? pageSize = IpcSystem.ReadDefaultHugePageSize();
+        string needed = pageSize is > 0 and long page
+            ? $"; this segment needs {((size + page - 1) / page).ToString(CultureInfo.InvariantCulture)} free pages of {(page / 1024).ToString(CultureInfo.InvariantCulture)} kB"
+            : string.Empty;
+        return $"Huge pages are reserved in /proc/sys/vm/nr_hugepages, which is {reserved?.ToString(CultureInfo.InvariantCulture) ?? "unreadable"} now{needed}. Reserve enough (as root: sysctl vm.nr_hugepages=N) or create the segment without HugePages.";
     }
 
     private static SharedMemorySegment Created(int id, IpcKey key, long size, SharedMemoryCreateOptions? options)
@@ -327,22 +322,34 @@ public sealed class SharedMemorySegment : IDisposable
         ShmidDs ds;
         if (Libc.shmctl(Id, Libc.IPC_STAT, &ds) != 0)
         {
-            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, Key, Id);
+            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, Key, Id, idCall: true);
         }
 
         update(ref ds.shm_perm);
-        if (Libc.shmctl(Id, Libc.IPC_SET, &ds) != 0)
+        if (Libc.shmctl(Id, Libc.IPC_SET, &ds) == 0)
         {
-            throw IpcErrors.FromLastError(call, IpcObjectKind.SharedMemory, Key, Id);
+            return;
         }
+
+        int errno = Marshal.GetLastPInvokeError();
+        ShmidDs current;
+        if (errno == Errno.EINVAL && Libc.shmctl(Id, Libc.IPC_STAT, &current) == 0)
+        {
+            // The segment is there, so the kernel rejected the values: a uid or gid this user namespace does not map.
+            throw new IpcException(
+                $"{call} on {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)} was rejected (EINVAL): uid {ds.shm_perm.uid} or gid {ds.shm_perm.gid} is not valid in this user namespace.",
+                errno, IpcObjectKind.SharedMemory, Key, Id);
+        }
+
+        throw IpcErrors.Create(errno, call, IpcObjectKind.SharedMemory, Key, Id, idCall: true);
     }
 
-    private unsafe void Control(int command, string call)
+    private unsafe void Control(int command, string call, string? detail = null)
     {
         ThrowIfDisposed();
         if (Libc.shmctl(Id, command, null) != 0)
         {
-            throw IpcErrors.FromLastError(call, IpcObjectKind.SharedMemory, null, Id);
+            throw IpcErrors.FromLastError(call, IpcObjectKind.SharedMemory, Key, Id, detail, idCall: true);
         }
     }
 

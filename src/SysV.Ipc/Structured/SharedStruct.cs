@@ -126,6 +126,7 @@ public sealed unsafe class SharedStruct<T> : IDisposable
     {
         _ = StructLayoutSignature<T>.Hash; // argument errors about T come before any system call
         SharedMemorySegment.ValidatePermissions(permissions);
+        ValidateOptions(options);
         var segment = SharedMemorySegment.Create(key, SegmentSize(), permissions);
         return InitializeCreated(segment, initializer, options);
     }
@@ -151,6 +152,7 @@ public sealed unsafe class SharedStruct<T> : IDisposable
 
         _ = StructLayoutSignature<T>.Hash;
         SharedMemorySegment.ValidatePermissions(permissions);
+        ValidateOptions(options);
         while (true)
         {
             SharedMemorySegment segment;
@@ -186,6 +188,7 @@ public sealed unsafe class SharedStruct<T> : IDisposable
     public static SharedStruct<T> Open(IpcKey key, bool readOnly = false, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash;
+        ValidateOptions(options);
         return OpenHeader(SharedMemorySegment.Open(key), readOnly, options);
     }
 
@@ -197,6 +200,7 @@ public sealed unsafe class SharedStruct<T> : IDisposable
     public static SharedStruct<T> OpenById(int id, bool readOnly = false, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash;
+        ValidateOptions(options);
         return OpenHeader(SharedMemorySegment.OpenById(id), readOnly, options);
     }
 
@@ -321,6 +325,15 @@ public sealed unsafe class SharedStruct<T> : IDisposable
         header->CreatorStartTime = ProcessIdentity.OwnStartTime;
     }
 
+    /// <summary>A caller mistake in the options is an argument error before any system call.</summary>
+    private static void ValidateOptions(SharedStructOptions? options)
+    {
+        if (options is { InitializationTimeout: TimeSpan timeout } && timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "SharedStructOptions.InitializationTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait until the area is ready or its creator dies.");
+        }
+    }
+
     private static SharedStruct<T> OpenHeader(SharedMemorySegment segment, bool readOnly, SharedStructOptions? options)
     {
         SharedMemoryAttachment attachment = segment.Attach(readOnly);
@@ -388,7 +401,7 @@ public sealed unsafe class SharedStruct<T> : IDisposable
                     throw NotStructured(segment, where, $"its header's state is {state}, not one of 0 (empty), 1 (initializing), 2 (ready), 3 (failed)");
             }
 
-            if (clock.Elapsed > timeout)
+            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout)
             {
                 throw new TimeoutException(
                     $"The {where} is still being initialized by pid {Volatile.Read(ref header->CreatorProcessId)} after {timeout}. Wait longer (SharedStructOptions.InitializationTimeout), or check what that process is doing.");
@@ -460,8 +473,10 @@ public sealed unsafe class SharedStruct<T> : IDisposable
                 $"{sizeof(T)} bytes", $"{segment.Size} bytes", segment.Key, segment.Id);
         }
 
+        // The creator pid is read before attaching, so a segment removed in between cannot leave a mapping behind.
+        int creatorProcessId = SharedMemorySegment.Stat(segment.Id, segment.Key).CreatorProcessId;
         SharedMemoryAttachment attachment = segment.Attach(readOnly);
-        return new SharedStruct<T>(segment, attachment, raw: true, SharedMemorySegment.Stat(segment.Id, segment.Key).CreatorProcessId)
+        return new SharedStruct<T>(segment, attachment, raw: true, creatorProcessId)
         {
             RemoveOnDispose = options?.RemoveOnDispose == true,
         };

@@ -5,7 +5,8 @@ public sealed record SharedStructOptions
 {
     /// <summary>
     /// How long an opener waits for another process that is still initializing the area (default 30 s).
-    /// The wait ends early, with an error, when that process died.
+    /// The wait ends early, with an error, when that process died. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits until the area is ready or its creator dies; other negative values are rejected.
     /// </summary>
     public TimeSpan InitializationTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

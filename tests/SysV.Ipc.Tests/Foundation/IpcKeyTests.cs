@@ -75,12 +75,86 @@ public sealed class IpcKeyTests
     }
 
     [Fact]
+    public void FromFile_ArgumentErrors_AreThrownBeforeFtok()
+    {
+        Assert.Throws<ArgumentNullException>(() => IpcKey.FromFile(null!));
+        Assert.Throws<ArgumentException>(() => IpcKey.FromFile(string.Empty));
+        var e = Assert.Throws<ArgumentException>(() => IpcKey.FromFile("/etc/passwd\0ignored"));
+        Assert.Equal("path", e.ParamName);
+        Assert.Contains("NUL", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromFile_ThroughAFileThatIsNotADirectory_IsAnIOExceptionNamingThePath()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            string path = Path.Combine(file, "child");
+            var e = Assert.Throws<IOException>(() => IpcKey.FromFile(path));
+            Assert.Equal($"Cannot derive an IPC key from '{path}': stat failed with errno 20 (Not a directory).", e.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void FromFile_DefaultProjectIsOne_AndDirectoriesWork()
+    {
+        string directory = Path.GetTempPath();
+        Assert.Equal(IpcKey.FromFile(directory, 1), IpcKey.FromFile(directory));
+        Assert.NotEqual(IpcKey.FromFile(directory, 1), IpcKey.FromFile(directory, 2));
+    }
+
+    [Fact]
+    public void TryParse_NullAndWhitespace_AreFalse_ParseNullThrows()
+    {
+        Assert.False(IpcKey.TryParse(null, out IpcKey key));
+        Assert.Equal(default, key);
+        Assert.False(IpcKey.TryParse("   ", out _));
+        Assert.False(IpcKey.TryParse("0x-1", out _));
+        Assert.False(IpcKey.TryParse("1.5", out _));
+        Assert.Throws<ArgumentNullException>(() => IpcKey.Parse(null!));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    [InlineData(int.MaxValue)]
+    public void ParseOfToString_RoundTrips(int value)
+    {
+        var key = new IpcKey(value);
+        Assert.Equal(key, IpcKey.Parse(key.ToString()));
+        Assert.Equal(key, IpcKey.Parse(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public void Formatting_IgnoresFormatAndCulture_AndTryFormatNeedsTenChars()
+    {
+        var key = new IpcKey(0x162e);
+        Assert.Equal("0x0000162e", key.ToString("X", System.Globalization.CultureInfo.GetCultureInfo("ar-SA")));
+        Assert.Equal("key 0x0000162e", $"key {key}");
+        Span<char> buffer = stackalloc char[10];
+        Assert.True(key.TryFormat(buffer, out int written, default, null));
+        Assert.Equal(10, written);
+        Assert.Equal("0x0000162e", buffer.ToString());
+        Assert.False(key.TryFormat(stackalloc char[9], out _, default, null));
+    }
+
+    [Fact]
     public void Equality()
     {
         Assert.Equal(new IpcKey(5), new IpcKey(5));
         Assert.True(new IpcKey(5) == new IpcKey(5));
         Assert.True(new IpcKey(5) != new IpcKey(6));
         Assert.Equal(5, new IpcKey(5).GetHashCode());
+        Assert.True(new IpcKey(5).Equals((object)new IpcKey(5)));
+        Assert.False(new IpcKey(5).Equals((object)5));
+        Assert.False(new IpcKey(5).IsPrivate);
     }
 }
 

@@ -290,7 +290,7 @@ public sealed class MessageQueueTests : IpcLeakGuard
     }
 
     [Fact]
-    public void ChangedMsgmax_IsHonoured_WhenThisProcessMayChangeIt()
+    public async Task ChangedMsgmax_IsHonoured_WhenThisProcessMayChangeIt()
     {
         // Only inside the private IPC namespace eng/test.sh makes: msgmax is per namespace, and changing the
         // host's would disturb other programs.
@@ -314,11 +314,45 @@ public sealed class MessageQueueTests : IpcLeakGuard
             queue.Send(1, new byte[12000]);
             Assert.Equal(20000, queue.MaxMessageSize);
             Assert.Equal(12000, queue.Receive(new byte[20000], out _));
+
+            // A message longer than MSGMAX is now (lowered after it was sent) still reaches ReceiveAsync.
+            queue.Send(2, new byte[12000]);
+            File.WriteAllText(path, "100");
+            _ = queue.MaxMessageSize;
+            ValueTask<ReceivedMessage> receive = queue.ReceiveAsync();
+            Assert.True(receive.IsCompletedSuccessfully);
+            Assert.Equal(12000, (await receive).Body.Length);
         }
         finally
         {
             File.WriteAllText(path, original);
             _ = queue.MaxMessageSize;
+        }
+    }
+
+    [Fact]
+    public void TooManyQueues_IsALimitError_NamingMsgmni()
+    {
+        // Only inside the private IPC namespace eng/test.sh makes (msgmni is per namespace).
+        if (Environment.GetEnvironmentVariable("SYSV_IPC_IN_NAMESPACE") != "1")
+        {
+            return;
+        }
+
+        const string path = "/proc/sys/kernel/msgmni";
+        string original = File.ReadAllText(path).Trim();
+        using var first = Queues.New();
+        try
+        {
+            File.WriteAllText(path, IpcSystem.ListMessageQueues().Count.ToString(CultureInfo.InvariantCulture));
+            var e = Assert.Throws<IpcLimitExceededException>(() => MessageQueue.Create(TestKeys.Unique()));
+            Assert.Equal(28, e.ErrorNumber);
+            Assert.Contains("/proc/sys/kernel/msgmni", e.Message, StringComparison.Ordinal);
+            Assert.Contains("msgget", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.WriteAllText(path, original);
         }
     }
 

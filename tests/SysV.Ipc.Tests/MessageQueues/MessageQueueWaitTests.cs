@@ -36,12 +36,17 @@ public sealed partial class MessageQueueWaitTests : IpcLeakGuard
         queue.SetMaxBytes(8);
         queue.Send(1, new byte[8]);
         Task send = Task.Factory.StartNew(() => queue.Send(1, new byte[8]), TaskCreationOptions.LongRunning);
+        Task<bool> timedSend = Task.Run(() => queue.TrySend(1, new byte[8], Timeout.InfiniteTimeSpan));
+        using var cts = new CancellationTokenSource();
+        ValueTask asyncSend = queue.SendAsync(1, new byte[8], cts.Token);
         await Task.Delay(s_settle);
         Assert.False(send.IsCompleted);
 
         queue.Remove();
         var e = await Assert.ThrowsAsync<IpcObjectRemovedException>(() => send.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("msgsnd", e.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<IpcObjectRemovedException>(() => timedSend.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<IpcObjectRemovedException>(() => asyncSend.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

@@ -14,14 +14,9 @@ public sealed partial class SemaphoreSystemCallTests : IpcLeakGuard
 {
     private const int Rounds = 100;
 
-    [Fact]
+    [RequiresProgramFact("strace", "eng/install-prerequisites.sh installs it: apt-get install strace")]
     public void EachOperationIsOneSystemCall()
     {
-        if (!File.Exists("/usr/bin/strace"))
-        {
-            return; // strace is part of the development image; without it there is nothing to count with
-        }
-
         string log = Path.Combine(Path.GetTempPath(), $"sysvipc-sem-strace-{Guid.NewGuid():N}.txt");
         var psi = new ProcessStartInfo("/usr/bin/strace")
         {
