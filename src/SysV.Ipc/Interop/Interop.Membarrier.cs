@@ -10,7 +10,10 @@ internal static partial class Libc
     internal const int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
 
     /// <summary>SYS_membarrier: 324 on x86_64, 283 on aarch64.</summary>
-    internal static long SYS_membarrier { get; } = RuntimeInformation.ProcessArchitecture switch
+    internal static long SYS_membarrier { get; } = SysMembarrierFor(RuntimeInformation.ProcessArchitecture);
+
+    /// <summary>SYS_membarrier of an architecture (-1 when not described); the layout test checks both against the headers.</summary>
+    internal static long SysMembarrierFor(Architecture architecture) => architecture switch
     {
         Architecture.X64 => 324,
         Architecture.Arm64 => 283,

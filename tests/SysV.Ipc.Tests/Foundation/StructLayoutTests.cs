@@ -40,7 +40,7 @@ public sealed class StructLayoutTests
     private static readonly string[] s_headers =
     [
         "stddef.h", "errno.h", "time.h", "signal.h", "unistd.h", "sys/types.h", "sys/ipc.h", "sys/shm.h",
-        "sys/msg.h", "sys/sem.h", "sys/syscall.h", "linux/futex.h",
+        "sys/msg.h", "sys/sem.h", "sys/syscall.h", "linux/futex.h", "linux/membarrier.h",
     ];
 
     [Fact]
@@ -149,6 +149,7 @@ public sealed class StructLayoutTests
         }
 
         c.Append(CultureInfo.InvariantCulture, $"_Static_assert(SYS_futex == {Libc.SysFutexFor(architecture)}, \"SYS_futex\");\n");
+        c.Append(CultureInfo.InvariantCulture, $"_Static_assert(SYS_membarrier == {Libc.SysMembarrierFor(architecture)}, \"SYS_membarrier\");\n");
         return c.ToString();
     }
 
