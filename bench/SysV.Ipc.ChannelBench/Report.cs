@@ -37,46 +37,11 @@ internal sealed class Report(
         md.AppendLine(s_c, $"How busy it was: load average {run.LoadBefore:N1} before and {run.LoadAfter:N1} after the run; the CPUs were {run.BusyBefore:P0} busy in the second before it and {run.BusyAfter:P0} in the second after it (other work on the machine: with 2 CPUs, any of it takes a core from one side of a spinning pair, which shows most in the p99 columns and in the spinning forms).");
         md.AppendLine();
 
-        md.AppendLine("### Throughput (messages per second, and payload GB/s)").AppendLine();
-        md.Append("| contender |");
-        foreach (int size in settings.Sizes)
-        {
-            md.Append(s_c, $" {SizeName(size)} |");
-        }
-
-        md.AppendLine().Append("|---|").AppendLine(string.Concat(Enumerable.Repeat("---:|", settings.Sizes.Length)));
-        foreach (IContender contender in contenders.Where(c => throughput.Any(t => t.Contender == c.Name)))
-        {
-            md.Append(s_c, $"| {contender.Name} |");
-            foreach (int size in settings.Sizes)
-            {
-                ThroughputResult? r = throughput.FirstOrDefault(t => t.Contender == contender.Name && t.Size == size);
-                md.Append(r is null ? " n/a |" : string.Create(s_c, $" {Rate(r.MessagesPerSecond)}/s, {r.GigabytesPerSecond:N2} GB/s |"));
-            }
-
-            md.AppendLine();
-        }
-
+        AppendSizeTable(md, "### Throughput (messages per second, and payload GB/s)", settings.Sizes, contenders, throughput,
+            r => string.Create(s_c, $"{Rate(r.MessagesPerSecond)}/s, {r.GigabytesPerSecond:N2} GB/s"));
         md.AppendLine();
-        md.AppendLine("### Ping-pong round trip (p50 / p99, microseconds; HdrHistogram)").AppendLine();
-        md.Append("| contender |");
-        foreach (int size in settings.Sizes)
-        {
-            md.Append(s_c, $" {SizeName(size)} |");
-        }
-
-        md.AppendLine().Append("|---|").AppendLine(string.Concat(Enumerable.Repeat("---:|", settings.Sizes.Length)));
-        foreach (IContender contender in contenders.Where(c => latency.Any(t => t.Contender == c.Name)))
-        {
-            md.Append(s_c, $"| {contender.Name} |");
-            foreach (int size in settings.Sizes)
-            {
-                LatencyResult? r = latency.FirstOrDefault(t => t.Contender == contender.Name && t.Size == size);
-                md.Append(r is null ? " n/a |" : string.Create(s_c, $" {r.P50Micros:N2} / {r.P99Micros:N2} |"));
-            }
-
-            md.AppendLine();
-        }
+        AppendSizeTable(md, "### Ping-pong round trip (p50 / p99, microseconds; HdrHistogram)", settings.Sizes, contenders, latency,
+            r => string.Create(s_c, $"{r.P50Micros:N2} / {r.P99Micros:N2}"));
 
         md.AppendLine();
         foreach (string failure in failures)
@@ -207,4 +172,29 @@ internal sealed class Report(
     };
 
     private static string SizeName(int size) => size >= 1 << 20 ? $"{size >> 20} MiB" : size >= 1024 ? $"{size >> 10} KiB" : $"{size} B";
+
+    /// <summary>A table with one row per contender that has results and one column per message size ("n/a" where it has none).</summary>
+    private static void AppendSizeTable<T>(StringBuilder md, string title, int[] sizes, IReadOnlyList<IContender> contenders, IReadOnlyList<T> results, Func<T, string> cell)
+        where T : class, ISizedResult
+    {
+        md.AppendLine(title).AppendLine();
+        md.Append("| contender |");
+        foreach (int size in sizes)
+        {
+            md.Append(s_c, $" {SizeName(size)} |");
+        }
+
+        md.AppendLine().Append("|---|").AppendLine(string.Concat(Enumerable.Repeat("---:|", sizes.Length)));
+        foreach (IContender contender in contenders.Where(c => results.Any(r => r.Contender == c.Name)))
+        {
+            md.Append(s_c, $"| {contender.Name} |");
+            foreach (int size in sizes)
+            {
+                T? r = results.FirstOrDefault(t => t.Contender == contender.Name && t.Size == size);
+                md.Append(r is null ? " n/a |" : $" {cell(r)} |");
+            }
+
+            md.AppendLine();
+        }
+    }
 }

@@ -2,8 +2,16 @@ using HdrHistogram;
 
 namespace SysV.Ipc.ChannelBench;
 
+/// <summary>A measurement of one contender at one message size: a cell of a report table.</summary>
+internal interface ISizedResult
+{
+    string Contender { get; }
+
+    int Size { get; }
+}
+
 /// <summary>One throughput measurement: messages of one size moved from a producer process to a consumer process.</summary>
-internal sealed record ThroughputResult(string Contender, int Size, long Messages, double Seconds)
+internal sealed record ThroughputResult(string Contender, int Size, long Messages, double Seconds) : ISizedResult
 {
     public double MessagesPerSecond => Messages / Seconds;
 
@@ -11,7 +19,7 @@ internal sealed record ThroughputResult(string Contender, int Size, long Message
 }
 
 /// <summary>One ping-pong measurement: round-trip times in nanoseconds.</summary>
-internal sealed record LatencyResult(string Contender, int Size, long Rounds, double P50Micros, double P99Micros)
+internal sealed record LatencyResult(string Contender, int Size, long Rounds, double P50Micros, double P99Micros) : ISizedResult
 {
     public static LatencyResult From(string contender, int size, IEnumerable<long> roundTripNanoseconds)
     {
