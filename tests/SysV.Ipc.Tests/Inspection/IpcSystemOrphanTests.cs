@@ -27,7 +27,17 @@ public sealed class IpcSystemOrphanTests : IpcLeakGuard
         using var sleeper = Process.Start("sleep", ["30.5"])!;
         try
         {
-            Assert.Equal("sleep 30.5", IpcSystem.GetProcessCommandLine(sleeper.Id));
+            // Between fork and the end of execve the kernel shows no argument pages (cmdline is empty, so
+            // the library reports "[comm]"); wait, with a bound, until the exec has finished.
+            string? seen = IpcSystem.GetProcessCommandLine(sleeper.Id);
+            var deadline = Stopwatch.StartNew();
+            while (seen != "sleep 30.5" && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(5);
+                seen = IpcSystem.GetProcessCommandLine(sleeper.Id);
+            }
+
+            Assert.Equal("sleep 30.5", seen);
         }
         finally
         {
