@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 
 namespace SysV.Ipc.Samples.Tutorial;
 
@@ -173,7 +172,9 @@ public static class TutorialDemo
         };
         if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
         {
-            info.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly to run."));
+            // Under the dotnet host the first command-line argument is the entry assembly's path; unlike
+            // Assembly.Location it is also defined in single-file and native AOT builds.
+            info.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         }
 
         foreach (string argument in arguments)
