@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 using SysV.Ipc.Interop;
@@ -21,7 +22,7 @@ namespace SysV.Ipc;
 /// <see cref="Dispose"/>, which detaches the memory. The area is shared with other processes: validate
 /// what they wrote before trusting it (lengths, indexes).
 /// </remarks>
-public sealed unsafe class SharedStruct<T> : IDisposable
+public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayoutSignature.Fields)] T> : IDisposable
     where T : unmanaged
 {
     private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -19,11 +19,14 @@ namespace SysV.Ipc;
 /// </remarks>
 internal static class StructLayoutSignature
 {
+    /// <summary>What trimming and native AOT must keep of a shared struct type: its fields, which the description reads.</summary>
+    internal const DynamicallyAccessedMemberTypes Fields = DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields;
+
     private const BindingFlags InstanceFields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
 
     /// <summary>The canonical text, e.g. <c>struct(16){Count:i32@0,Total:i64@8}</c>.</summary>
     /// <exception cref="ArgumentException">The type cannot be shared between processes (pointer field, automatic layout).</exception>
-    internal static string Describe(Type type) => Describe(type, type.Name);
+    internal static string Describe([DynamicallyAccessedMembers(Fields)] Type type) => Describe(type, type.Name);
 
     /// <summary>FNV-1a (64 bits) of the UTF-8 text: cheap to compute in C, stored in the header.</summary>
     internal static ulong Hash(ReadOnlySpan<byte> utf8)
@@ -71,14 +74,20 @@ internal static class StructLayoutSignature
         }
 
         int size = RuntimeHelpers.SizeOf(type.TypeHandle);
+        FieldInfo[] declared = type.GetFields(InstanceFields);
+        if (declared.Length == 0 && size > 1 && !RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw FieldsNotKept(type, path);
+        }
+
         if (type.GetCustomAttribute<InlineArrayAttribute>() is { } inline)
         {
-            FieldInfo element = type.GetFields(InstanceFields).Single();
+            FieldInfo element = declared.Single();
             return $"{Describe(element.FieldType, path + "[]")}[{inline.Length}]";
         }
 
         var fields = new List<(int Offset, string Name, string Text)>();
-        foreach (FieldInfo field in type.GetFields(InstanceFields))
+        foreach (FieldInfo field in declared)
         {
             string name = FieldName(field);
             string fieldPath = path + "." + name;
@@ -161,12 +170,23 @@ internal static class StructLayoutSignature
         _ => throw Unshareable(path, $"has the primitive type {type}, which this library cannot describe"),
     };
 
+    /// <summary>
+    /// Native AOT keeps field metadata only for types something asks for: <see cref="SharedStruct{T}"/>'s
+    /// annotation covers T itself, but not the struct types of T's fields. Describing such a type as
+    /// field-less would disagree with the same program on the JIT, so this says how to keep them instead.
+    /// </summary>
+    private static NotSupportedException FieldsNotKept(Type type, string path) => new(
+        $"{path} ({type}) cannot be described in this native AOT program: the compiler kept no metadata for its fields, so its layout " +
+        "cannot be compared with other processes'. Keep the fields of every struct nested in a shared struct, for example with " +
+        $"[DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields, typeof({type.Name}))] " +
+        "on the field that holds it (docs/structured-sharing.md, \"Trimming and native AOT\").");
+
     private static ArgumentException Unshareable(string path, string reason) =>
         new($"{path} cannot be shared between processes: it {reason}.");
 }
 
 /// <summary>The layout of one struct type, computed once per process.</summary>
-internal static class StructLayoutSignature<T>
+internal static class StructLayoutSignature<[DynamicallyAccessedMembers(StructLayoutSignature.Fields)] T>
     where T : unmanaged
 {
     private static readonly Lazy<(string Text, byte[] Utf8, ulong Hash)> s_layout = new(() =>
