@@ -51,19 +51,5 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
     }
 
     /// <summary>The harness built beside this assembly's configuration (the test project builds it first).</summary>
-    private static string HarnessPath()
-    {
-        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        string framework = testOutput.Name;
-        string configuration = testOutput.Parent!.Name;
-        for (DirectoryInfo? d = testOutput; d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "SysVIpc.slnx")))
-            {
-                return Path.Combine(d.FullName, "bench", "SysV.Ipc.ChannelBench", "bin", configuration, framework, "SysV.Ipc.ChannelBench.dll");
-            }
-        }
-
-        throw new InvalidOperationException($"No SysVIpc.slnx above {testOutput.FullName}.");
-    }
+    private static string HarnessPath() => RepositoryPaths.BuiltAssembly("bench/SysV.Ipc.ChannelBench", "SysV.Ipc.ChannelBench");
 }

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SysV.Ipc.AotSmoke;
+using SysV.Ipc.Tests.Cli;
+using SysV.Ipc.Tests.Infrastructure;
+using Xunit;
+
+namespace SysV.Ipc.Tests.Aot;
+
+/// <summary>
+/// The library and the sysvipc tool compiled with native AOT (the library declares IsAotCompatible): both
+/// publish without a trimming or AOT warning, and the native programs really work, alone and next to
+/// JIT processes. Publishing takes a minute or two, so it happens once for the class.
+/// </summary>
+public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.Builds>
+{
+    private readonly Builds _builds;
+
+    public NativeAotTests(Builds builds) => _builds = builds;
+
+    [Fact]
+    public void Publishing_GivesNoTrimmingOrAotWarning()
+    {
+        foreach (Shell.Result publish in new[] { _builds.SmokePublish, _builds.CliPublish })
+        {
+            Assert.DoesNotContain("warning IL", publish.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("Generating native code", publish.StandardOutput, StringComparison.Ordinal);
+        }
+
+        // Native executables, with no IL assembly beside them to fall back on.
+        Assert.False(File.Exists(Path.ChangeExtension(_builds.SmokeBinary, ".dll")));
+        Assert.False(File.Exists(Path.ChangeExtension(_builds.CliBinary, ".dll")));
+        Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(_builds.CliBinary)[..4]);
+    }
+
+    [Fact]
+    public void TheNativeSmokeProgram_RunsEveryArea_InOneProcessAndAcrossTwo()
+    {
+        Shell.Result run = Shell.Run(_builds.SmokeBinary, [], TimeSpan.FromMinutes(2));
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
+        Assert.Equal(
+            ["ok keys", "ok shared-memory", "ok message-queues", "ok semaphores", "ok shared-struct", "ok channel"],
+            run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void StructLayouts_AreDescribedAlike_UnderAotAndJit_OrRefusedWithAdvice()
+    {
+        string[] aot = Shell.Check(_builds.SmokeBinary, "describe").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] jit = Shell.Check("dotnet", "exec", _builds.SmokeJitAssembly, "describe").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(3, aot.Length);
+        Assert.Equal(3, jit.Length);
+        Assert.Equal(jit[0], aot[0]); // Outer: nested structs kept with [DynamicDependency]
+        Assert.Equal(jit[1], aot[1]); // Explicit
+        Assert.Equal("Outer " + SharedStruct<Outer>.LayoutDescription, aot[0]);
+        Assert.Contains("Nested:struct(8){Count:i32@0,Flag:bool@4,Letter:char16@6}@4", aot[0], StringComparison.Ordinal);
+        Assert.Contains("Items:i64[4]@32", aot[0], StringComparison.Ordinal);
+
+        // A nested struct nothing keeps: the JIT describes it, native AOT refuses and says how to keep it,
+        // rather than describe it as field-less and disagree with the JIT process.
+        Assert.Equal("Unkept struct(16){Stamp:i64@0,Nested:struct(8){First:i32@0,Second:i32@4}@8}", jit[2]);
+        Assert.StartsWith("Unkept refused: Unkept.Nested (SysV.Ipc.AotSmoke.Lonely) cannot be described in this native AOT program", aot[2], StringComparison.Ordinal);
+        Assert.Contains("typeof(Lonely))] on the field that holds it", aot[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASharedStruct_MadeOnTheJit_IsOpenedAndUpdatedByTheNativeProgram()
+    {
+        using var shared = SharedStruct<Outer>.Create(IpcKey.Private, static (ref Outer o) =>
+        {
+            o.Id = 7;
+            o.Nested.Letter = 'x';
+            o.Items[3] = 33;
+        }, options: new() { RemoveOnDispose = true });
+        using var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
+
+        // The native child checks the initialized fields, then adds 2000 under the mutex.
+        Shell.Result child = Shell.Run(
+            _builds.SmokeBinary,
+            ["child-struct", shared.Id.ToString(CultureInfo.InvariantCulture), mutex.Semaphores.Id.ToString(CultureInfo.InvariantCulture)],
+            TimeSpan.FromMinutes(1));
+        Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}\n{child.StandardError}");
+        Assert.Equal(2000, shared.Value.Counter);
+    }
+
+    [Fact]
+    public void TheNativeTool_MakesListsShowsAndRemoves_LikeTheJitTool()
+    {
+        IpcKey key = TestKeys.Unique();
+        Shell.Result made = Shell.Run(_builds.CliBinary, ["mk", "-M", "4K", "--key", key.ToString()]);
+        Assert.Equal(0, made.ExitCode);
+        int id = int.Parse(made.StandardOutput.Split(' ')[3], CultureInfo.InvariantCulture);
+        try
+        {
+            using JsonDocument json = JsonDocument.Parse(Shell.Check(_builds.CliBinary, "ls", "-m", "--json"));
+            JsonElement segment = json.RootElement.GetProperty("shared_memory").EnumerateArray().Single(s => s.GetProperty("id").GetInt32() == id);
+            Assert.Equal(key.ToString(), segment.GetProperty("key_hex").GetString());
+            Assert.Equal(4096, segment.GetProperty("size").GetInt64());
+
+            Assert.Equal(
+                CliRunner.RunProcess(null, "show", "-m", id.ToString(CultureInfo.InvariantCulture)).Output,
+                Shell.Check(_builds.CliBinary, "show", "-m", id.ToString(CultureInfo.InvariantCulture)));
+
+            Shell.Result removed = Shell.Run(_builds.CliBinary, ["rm", "-v", "-M", key.ToString()]);
+            Assert.Equal(0, removed.ExitCode);
+            Assert.DoesNotContain(IpcSystem.ListAll(), o => o.Kind == IpcObjectKind.SharedMemory && o.Id == id);
+        }
+        finally
+        {
+            SharedMemorySegment.TryRemove(id);
+        }
+
+        Assert.Equal(IpcKey.FromFile(_builds.CliBinary, 9).ToString() + "\n", Shell.Check(_builds.CliBinary, "key", _builds.CliBinary, "--proj", "9"));
+    }
+
+    [Fact]
+    public void TheNativeTool_RunsTheDemo_AsNativeProcesses_AndLeavesNothing()
+    {
+        string keyFile = Path.Combine(_builds.Directory, "demo-key");
+        File.WriteAllText(keyFile, "");
+        Shell.Result demo = Shell.Run(_builds.CliBinary, ["demo", "--key-file", keyFile, "--clients", "2"], TimeSpan.FromMinutes(2));
+        Assert.True(demo.ExitCode == 0, $"exit {demo.ExitCode}\n{demo.StandardOutput}\n{demo.StandardError}");
+        Assert.Contains("MESG_ADD 2 40 -> MESG_OK \"42\"", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Demo finished: every request got its reply.", demo.StandardOutput, StringComparison.Ordinal);
+        IpcKey key = IpcKey.FromFile(keyFile, 1);
+        Assert.DoesNotContain(IpcSystem.ListAll(), o => o.Key == key);
+    }
+
+    /// <summary>Publishes tests/SysV.Ipc.AotSmoke and src/SysV.Ipc.Cli with native AOT into a temporary directory.</summary>
+    public sealed class Builds : IDisposable
+    {
+        public Builds()
+        {
+            Directory = Path.Combine(Path.GetTempPath(), "sysvipc-aot-" + Guid.NewGuid().ToString("N"));
+            SmokePublish = Publish("tests/SysV.Ipc.AotSmoke", "smoke");
+            CliPublish = Publish("src/SysV.Ipc.Cli", "cli");
+            SmokeBinary = Path.Combine(Directory, "smoke", "SysV.Ipc.AotSmoke");
+            CliBinary = Path.Combine(Directory, "cli", "sysvipc");
+        }
+
+        public string Directory { get; }
+
+        public Shell.Result SmokePublish { get; }
+
+        public Shell.Result CliPublish { get; }
+
+        public string SmokeBinary { get; }
+
+        public string CliBinary { get; }
+
+        /// <summary>The same smoke program built for the JIT beside the tests (the test project references it).</summary>
+        public string SmokeJitAssembly => Path.Combine(AppContext.BaseDirectory, "SysV.Ipc.AotSmoke.dll");
+
+        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+
+        /// <summary>
+        /// dotnet publish with its own artifacts path, so the repository's bin and obj (used by the suite's
+        /// own build) are left alone.
+        /// </summary>
+        private Shell.Result Publish(string project, string name)
+        {
+            Shell.Result result = Shell.Run(
+                "dotnet",
+                ["publish", Path.Combine(RepositoryPaths.Root, project), "-c", "Release", "-r", RuntimeRid, "-p:PublishAot=true", "-nologo",
+                 "--artifacts-path", Path.Combine(Directory, "artifacts-" + name), "-o", Path.Combine(Directory, name)],
+                TimeSpan.FromMinutes(10));
+            return result.ExitCode == 0
+                ? result
+                : throw new InvalidOperationException($"dotnet publish {project} with native AOT failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
+        }
+
+        private static string RuntimeRid => "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+    }
+}
