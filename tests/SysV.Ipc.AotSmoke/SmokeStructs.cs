@@ -45,6 +45,17 @@ public unsafe struct Outer
     public FourLongs Items;
     public double Total;
     public long Counter;
+
+    /// <summary>What the creator of the shared area sets, in the JIT test process and in the native program alike.</summary>
+    public static void Initialize(ref Outer o)
+    {
+        o.Id = 7;
+        o.Nested.Letter = 'x';
+        o.Items[3] = 33;
+    }
+
+    /// <summary>Whether an opener sees what <see cref="Initialize"/> set.</summary>
+    public static bool IsInitialized(in Outer o) => o.Id == 7 && o.Nested.Letter == 'x' && o.Items[3] == 33;
 }
 
 /// <summary>Explicit layout, with an auto-property whose backing field is described by the property's name.</summary>

@@ -68,12 +68,7 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     [Fact]
     public void ASharedStruct_MadeOnTheJit_IsOpenedAndUpdatedByTheNativeProgram()
     {
-        using var shared = SharedStruct<Outer>.Create(IpcKey.Private, static (ref Outer o) =>
-        {
-            o.Id = 7;
-            o.Nested.Letter = 'x';
-            o.Items[3] = 33;
-        }, options: new() { RemoveOnDispose = true });
+        using var shared = SharedStruct<Outer>.Create(IpcKey.Private, Outer.Initialize, options: new() { RemoveOnDispose = true });
         using var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
 
         // The native child checks the initialized fields, then adds 2000 under the mutex.
