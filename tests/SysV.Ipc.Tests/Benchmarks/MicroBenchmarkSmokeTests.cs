@@ -24,7 +24,7 @@ public sealed class MicroBenchmarkSmokeTests : IpcLeakGuard
     public void TheAssembly_HasTheExpectedBenchmarkClasses()
     {
         Assert.Equal(
-            ["IpcKeyBenchmarks", "IpcSystemBenchmarks", "MessageQueueBenchmarks", "SemaphoreSetBenchmarks", "SharedMemoryAttachmentBenchmarks"],
+            ["IpcKeyBenchmarks", "IpcSystemBenchmarks", "MessageQueueBenchmarks", "SemaphoreSetBenchmarks", "SharedMemoryAttachmentBenchmarks", "SharedMemoryChannelBenchmarks"],
             BenchmarkTypes().Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 
@@ -83,23 +83,50 @@ public sealed class MicroBenchmarkSmokeTests : IpcLeakGuard
         benchmarks.GlobalSetup();
         try
         {
-            for (int i = 0; i < 100; i++)
-            {
-                benchmarks.SendReceive();
-            }
-
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 1000; i++)
-            {
-                benchmarks.SendReceive();
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            AssertAllocatesNothing(benchmarks.SendReceive);
         }
         finally
         {
             benchmarks.GlobalCleanup();
         }
+    }
+
+    [Fact]
+    public void ChannelWriteRead_CopyingAndZeroCopy_AllocateNothing()
+    {
+        var benchmarks = new SharedMemoryChannelBenchmarks();
+        benchmarks.GlobalSetup();
+        try
+        {
+            // 1000 64-byte messages and more than a ring's worth in all: the wrap and the batch head publication are included.
+            AssertAllocatesNothing(benchmarks.TryWriteTryRead);
+            AssertAllocatesNothing(benchmarks.ClaimCommitPeekAdvance);
+            for (int i = 0; i < 20_000; i++)
+            {
+                Assert.Equal(64, benchmarks.TryWriteTryRead());
+            }
+        }
+        finally
+        {
+            benchmarks.GlobalCleanup();
+        }
+    }
+
+    /// <summary>Warms <paramref name="operation"/> up, then checks that 1000 calls allocate 0 bytes on this thread.</summary>
+    private static void AssertAllocatesNothing(Func<int> operation)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            operation();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            operation();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
