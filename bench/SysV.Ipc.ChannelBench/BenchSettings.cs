@@ -5,7 +5,7 @@ internal sealed record BenchSettings(string Mode, int[] Sizes, double Scale, int
 {
     public static readonly int[] AllSizes = [64, 1024, 8192, 65536, 1 << 20];
 
-    public static BenchSettings Full { get; } = new("full", AllSizes, 1.0, 3);
+    public static BenchSettings Full { get; } = new("full", AllSizes, 1.0, 5);
 
     public static BenchSettings Quick { get; } = new("quick", AllSizes, 0.1, 1);
 

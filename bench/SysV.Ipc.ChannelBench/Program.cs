@@ -56,18 +56,7 @@ try
 {
     foreach (int size in settings.Sizes)
     {
-        foreach (IContender contender in contenders.Where(c => c.Supports(size)))
-        {
-            try
-            {
-                Measure(contender, size, settings, throughput, latency);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or IpcException)
-            {
-                failures.Add($"{contender.Name}, {size} B: {e.Message.Split('\n')[0]}");
-                Console.Error.WriteLine($"FAILED {contender.Name}, {size} B: {e}");
-            }
-        }
+        Measure([.. contenders.Where(c => c.Supports(size))], size, settings, throughput, latency, failures);
     }
 
     int largest = settings.Sizes.Max();
@@ -140,33 +129,66 @@ static string SourceRevision(string docs)
     }
 }
 
-static void Measure(IContender contender, int size, BenchSettings settings, List<ThroughputResult> throughput, List<LatencyResult> latency)
+static void Measure(IContender[] contenders, int size, BenchSettings settings, List<ThroughputResult> throughput, List<LatencyResult> latency, List<string> failures)
 {
-    long count = settings.ThroughputCount(size, contender.SystemCallPerMessage);
-    var runs = new List<ThroughputResult>();
+    var runs = contenders.ToDictionary(c => c, _ => new List<ThroughputResult>());
+    var done = new HashSet<IContender>(); // failed, or without a streaming form
+
+    // The repeats are taken in turn across the contenders, not back to back, so a burst of other work on this
+    // shared machine lands on several contenders' runs instead of on all runs of one, and the ratios hold up.
     for (int r = 0; r < settings.Repeats; r++)
     {
-        ThroughputResult? result = contender.Throughput(size, count);
-        if (result is null)
+        foreach (IContender contender in contenders.Where(c => !done.Contains(c)))
         {
-            break;
+            if (!Attempt(contender, size, failures, () => contender.Throughput(size, settings.ThroughputCount(size, contender.SystemCallPerMessage)) is { } result && Add(runs[contender], result)))
+            {
+                done.Add(contender);
+            }
         }
-
-        runs.Add(result);
     }
 
-    if (runs.Count > 0)
+    foreach (IContender contender in contenders.Where(c => runs[c].Count > 0))
     {
-        ThroughputResult median = runs.OrderBy(x => x.Seconds).ElementAt(runs.Count / 2);
+        ThroughputResult median = runs[contender].OrderBy(x => x.Seconds).ElementAt(runs[contender].Count / 2);
         throughput.Add(median);
         Console.WriteLine($"throughput {size,8} B  {contender.Name,-58} {median.MessagesPerSecond,14:N0} msg/s {median.GigabytesPerSecond,8:N3} GB/s");
     }
 
-    LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
-    if (pingPong is not null)
+    foreach (IContender contender in contenders.Where(c => !failures.Any(f => f.StartsWith($"{c.Name}, {size} B:", StringComparison.Ordinal))))
     {
-        latency.Add(pingPong);
-        Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
+        _ = Attempt(contender, size, failures, () =>
+        {
+            LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
+            if (pingPong is null)
+            {
+                return false;
+            }
+
+            latency.Add(pingPong);
+            Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
+            return true;
+        });
+    }
+}
+
+static bool Add(List<ThroughputResult> runs, ThroughputResult result)
+{
+    runs.Add(result);
+    return true;
+}
+
+/// <summary>Runs one measurement; a failure is recorded for the report (and the run goes on) instead of ending the whole benchmark.</summary>
+static bool Attempt(IContender contender, int size, List<string> failures, Func<bool> measure)
+{
+    try
+    {
+        return measure();
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or IpcException)
+    {
+        failures.Add($"{contender.Name}, {size} B: {e.Message.Split('\n')[0]}");
+        Console.Error.WriteLine($"FAILED {contender.Name}, {size} B: {e}");
+        return false;
     }
 }
 

@@ -76,7 +76,7 @@ internal sealed class Report(
         md.AppendLine("- **SysV message queue**: one msgsnd and one msgrcv per message, through this library's `MessageQueue` and from C (`bench/c/channel/msgq_pingpong.c`); ping-pong on one queue with types 1 and 2.");
         md.AppendLine("- **Anonymous pipe / Unix domain socket**: .NET streams between the processes, each message a 4-byte length and the payload in one write; the streaming reader buffers 64 KiB.");
         md.AppendLine("- **python3-sysv-ipc**: its `MessageQueue` between two forked python processes (`bench/SysV.Ipc.ChannelBench/python/sysv_ipc_msgq.py`).");
-        md.AppendLine("- Throughput is the median of " + settings.Repeats.ToString(s_c) + " run(s), measured from the producer's first write to the consumer's last read (CLOCK_MONOTONIC in both processes). Ping-pong times are whole round trips.");
+        md.AppendLine("- Throughput is the median of " + settings.Repeats.ToString(s_c) + " run(s), taken in turn across the contenders (not back to back, so a burst of other work spreads over several contenders' runs), each measured from the producer's first write to the consumer's last read (CLOCK_MONOTONIC in both processes). Ping-pong times are whole round trips.");
         return md.ToString();
     }
 
