@@ -43,9 +43,9 @@ internal static class StructLayoutSignature
 
     internal static ulong Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Instance fields of value types are part of their layout and are never removed.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Instance fields of value types are part of their layout and are never removed.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Instance fields of value types are part of their layout and are never removed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "T is annotated; nested struct types cannot be. The trimmer keeps value types' fields, and native AOT programs without their metadata are detected and refused (FieldsNotKept), never misdescribed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "T is annotated; nested struct types cannot be. The trimmer keeps value types' fields, and native AOT programs without their metadata are detected and refused (FieldsNotKept), never misdescribed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "T is annotated; nested struct types cannot be. The trimmer keeps value types' fields, and native AOT programs without their metadata are detected and refused (FieldsNotKept), never misdescribed.")]
     private static string Describe(Type type, string path)
     {
         if (type.IsPointer || type.IsFunctionPointer)

@@ -9,9 +9,10 @@ using Xunit;
 namespace SysV.Ipc.Tests.Aot;
 
 /// <summary>
-/// The library and the sysvipc tool compiled with native AOT (the library declares IsAotCompatible): both
-/// publish without a trimming or AOT warning, and the native programs really work, alone and next to
-/// JIT processes. Publishing takes a minute or two, so it happens once for the class.
+/// The library and the sysvipc tool compiled with native AOT, and the smoke program trimmed (the library
+/// declares IsAotCompatible and IsTrimmable): they publish without a trimming or AOT warning, and the
+/// programs really work, alone and next to JIT processes. Publishing takes a minute or two, so it happens
+/// once for the class.
 /// </summary>
 public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.Builds>
 {
@@ -22,11 +23,13 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     [Fact]
     public void Publishing_GivesNoTrimmingOrAotWarning()
     {
-        foreach (Shell.Result publish in new[] { _builds.SmokePublish, _builds.CliPublish })
+        foreach (Shell.Result publish in new[] { _builds.SmokePublish, _builds.CliPublish, _builds.TrimmedPublish })
         {
             Assert.DoesNotContain("warning IL", publish.StandardOutput, StringComparison.Ordinal);
-            Assert.Contains("Generating native code", publish.StandardOutput, StringComparison.Ordinal);
         }
+
+        Assert.Contains("Generating native code", _builds.SmokePublish.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Generating native code", _builds.CliPublish.StandardOutput, StringComparison.Ordinal);
 
         // Native executables, with no IL assembly beside them to fall back on.
         Assert.False(File.Exists(Path.ChangeExtension(_builds.SmokeBinary, ".dll")));
@@ -35,13 +38,16 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     }
 
     [Fact]
-    public void TheNativeSmokeProgram_RunsEveryArea_InOneProcessAndAcrossTwo()
+    public void TheNativeAndTheTrimmedSmokePrograms_RunEveryArea_InOneProcessAndAcrossTwo()
     {
-        Shell.Result run = Shell.Run(_builds.SmokeBinary, [], TimeSpan.FromMinutes(2));
-        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
-        Assert.Equal(
-            ["ok keys", "ok shared-memory", "ok message-queues", "ok semaphores", "ok shared-struct", "ok channel"],
-            run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string program in new[] { _builds.SmokeBinary, _builds.TrimmedSmokeBinary })
+        {
+            Shell.Result run = Shell.Run(program, [], TimeSpan.FromMinutes(2));
+            Assert.True(run.ExitCode == 0, $"{program}: exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
+            Assert.Equal(
+                ["ok keys", "ok shared-memory", "ok message-queues", "ok semaphores", "ok shared-struct", "ok channel"],
+                run.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
     }
 
     [Fact]
@@ -49,6 +55,10 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     {
         string[] aot = Shell.Check(_builds.SmokeBinary, "describe").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string[] jit = Shell.Check("dotnet", "exec", _builds.SmokeJitAssembly, "describe").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] trimmed = Shell.Check(_builds.TrimmedSmokeBinary, "describe").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Trimming keeps every field of a struct with a layout, nested ones too: the same texts as the JIT.
+        Assert.Equal(jit, trimmed);
 
         Assert.Equal(3, aot.Length);
         Assert.Equal(3, jit.Length);
@@ -131,8 +141,10 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
             Directory = Path.Combine(Path.GetTempPath(), "sysvipc-aot-" + Guid.NewGuid().ToString("N"));
             SmokePublish = Publish("tests/SysV.Ipc.AotSmoke", "smoke");
             CliPublish = Publish("src/SysV.Ipc.Cli", "cli");
+            TrimmedPublish = Publish("tests/SysV.Ipc.AotSmoke", "trimmed", "-p:PublishAot=false", "-p:PublishTrimmed=true", "--self-contained");
             SmokeBinary = Path.Combine(Directory, "smoke", "SysV.Ipc.AotSmoke");
             CliBinary = Path.Combine(Directory, "cli", "sysvipc");
+            TrimmedSmokeBinary = Path.Combine(Directory, "trimmed", "SysV.Ipc.AotSmoke");
         }
 
         public string Directory { get; }
@@ -141,9 +153,14 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
 
         public Shell.Result CliPublish { get; }
 
+        public Shell.Result TrimmedPublish { get; }
+
         public string SmokeBinary { get; }
 
         public string CliBinary { get; }
+
+        /// <summary>The smoke program trimmed and self-contained, running on the JIT.</summary>
+        public string TrimmedSmokeBinary { get; }
 
         /// <summary>The same smoke program built for the JIT beside the tests (the test project references it).</summary>
         public string SmokeJitAssembly => Path.Combine(AppContext.BaseDirectory, "SysV.Ipc.AotSmoke.dll");
@@ -151,19 +168,19 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
         public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
         /// <summary>
-        /// dotnet publish with its own artifacts path, so the repository's bin and obj (used by the suite's
-        /// own build) are left alone.
+        /// dotnet publish (native AOT unless <paramref name="properties"/> say otherwise) with its own artifacts
+        /// path, so the repository's bin and obj (used by the suite's own build) are left alone.
         /// </summary>
-        private Shell.Result Publish(string project, string name)
+        private Shell.Result Publish(string project, string name, params string[] properties)
         {
             Shell.Result result = Shell.Run(
                 "dotnet",
-                ["publish", Path.Combine(RepositoryPaths.Root, project), "-c", "Release", "-r", RuntimeRid, "-p:PublishAot=true", "-nologo",
+                ["publish", Path.Combine(RepositoryPaths.Root, project), "-c", "Release", "-r", RuntimeRid, "-p:PublishAot=true", .. properties, "-nologo",
                  "--artifacts-path", Path.Combine(Directory, "artifacts-" + name), "-o", Path.Combine(Directory, name)],
                 TimeSpan.FromMinutes(10));
             return result.ExitCode == 0
                 ? result
-                : throw new InvalidOperationException($"dotnet publish {project} with native AOT failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
+                : throw new InvalidOperationException($"dotnet publish {project} {string.Join(' ', properties)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
         }
 
         private static string RuntimeRid => "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
