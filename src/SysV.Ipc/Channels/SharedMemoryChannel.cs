@@ -243,6 +243,32 @@ public sealed unsafe class SharedMemoryChannel : IDisposable
         Interlocked.Increment(ref _references);
     }
 
+    /// <summary>
+    /// Keeps the segment mapped while a thread waits in a reader or writer, even if another thread disposes
+    /// that reader or writer and this channel meanwhile (the usual way to stop a blocked consumer): the
+    /// mapping goes away when the waiter leaves, not under it. Pair with <see cref="Release"/>.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">Everything is disposed already.</exception>
+    internal void AddWaiterReference()
+    {
+        int references = Volatile.Read(ref _references);
+        while (true)
+        {
+            if (references == 0)
+            {
+                throw new ObjectDisposedException(GetType().FullName, "The channel and all its readers and writers are disposed.");
+            }
+
+            int seen = Interlocked.CompareExchange(ref _references, references + 1, references);
+            if (seen == references)
+            {
+                return;
+            }
+
+            references = seen;
+        }
+    }
+
     private static SharedMemoryChannel Attach(SharedMemorySegment segment)
     {
         SharedMemoryAttachment attachment = segment.Attach();

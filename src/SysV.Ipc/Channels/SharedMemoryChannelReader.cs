@@ -163,17 +163,30 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     public int Read(Span<byte> destination, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         WaitPhase.ValidateTimeout(timeout);
-        while (true)
+        if (TryRead(destination, out int length))
         {
-            if (TryRead(destination, out int length))
-            {
-                return length;
-            }
+            return length;
+        }
 
-            if (!WaitToRead(timeout, cancellationToken))
+        _channel.AddWaiterReference();
+        try
+        {
+            while (true)
             {
-                throw ClosedException();
+                if (!WaitToReadCore(timeout, cancellationToken))
+                {
+                    throw ClosedException();
+                }
+
+                if (TryRead(destination, out length))
+                {
+                    return length;
+                }
             }
+        }
+        finally
+        {
+            _channel.Release();
         }
     }
 
@@ -193,17 +206,30 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     public byte[] Read(TimeSpan timeout, CancellationToken cancellationToken)
     {
         WaitPhase.ValidateTimeout(timeout);
-        while (true)
+        if (TryRead(out byte[]? message))
         {
-            if (TryRead(out byte[]? message))
-            {
-                return message;
-            }
+            return message;
+        }
 
-            if (!WaitToRead(timeout, cancellationToken))
+        _channel.AddWaiterReference();
+        try
+        {
+            while (true)
             {
-                throw ClosedException();
+                if (!WaitToReadCore(timeout, cancellationToken))
+                {
+                    throw ClosedException();
+                }
+
+                if (TryRead(out message))
+                {
+                    return message;
+                }
             }
+        }
+        finally
+        {
+            _channel.Release();
         }
     }
 
@@ -233,9 +259,25 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     /// <returns><see langword="true"/> when a message is there; <see langword="false"/> when the channel was completed and everything has been read.</returns>
     /// <exception cref="TimeoutException">Nothing came in time.</exception>
     /// <exception cref="ChannelPeerDiedException">The ring is empty and every writer that was open has died.</exception>
+    /// <exception cref="ObjectDisposedException">This reader was disposed, also by another thread while this one waited.</exception>
     public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         WaitPhase.ValidateTimeout(timeout);
+        ThrowIfDisposed();
+        _channel.AddWaiterReference();
+        try
+        {
+            return WaitToReadCore(timeout, cancellationToken);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    /// <summary>The wait of <see cref="WaitToRead"/>; the caller holds a waiter reference on the channel.</summary>
+    private bool WaitToReadCore(TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
         int sleeps = 0;
@@ -244,6 +286,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         {
             for (int polls = 0; ; polls++)
             {
+                ThrowIfDisposed(); // by another thread, whose Dispose woke this one
                 // A single producer's tail moves after each commit: while spinning, watch that word rather
                 // than the record the writer is filling, which would pull its cache line away mid-write.
                 // Every 64th poll looks at the record anyway (the tail is only a hint, say after a crash).
@@ -314,10 +357,11 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             return;
         }
 
-        _disposed = true;
+        Volatile.Write(ref _disposed, true);
         Publish(); // the attachment stays mapped until Release: this reader holds a reference on it
         Volatile.Write(ref *_m.ConsumerSleeping, 0);
         Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
+        ChannelMemory.FutexWakeAll(_m.DataSequence); // a thread of this process waiting in this reader: it sees the disposal and leaves
         _channel.Release();
     }
 
@@ -337,7 +381,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         int sequence = Volatile.Read(ref *_m.DataSequence);
         Volatile.Write(ref *_m.ConsumerSleeping, 1);
         AsymmetricFence.Heavy();
-        if (TryPeek(out _) || _m.IsCompleted)
+        if (TryPeek(out _) || _m.IsCompleted) // TryPeek also throws if another thread disposed this reader after the sequence was read
         {
             Volatile.Write(ref *_m.ConsumerSleeping, 0);
             return;
@@ -539,7 +583,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (_disposed)
+        if (Volatile.Read(ref _disposed))
         {
             ThrowDisposed();
         }

@@ -94,9 +94,23 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     public void Write(ReadOnlySpan<byte> message, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         WaitPhase.ValidateTimeout(timeout);
-        while (!TryWrite(message))
+        if (TryWrite(message))
         {
-            WaitToWrite(message.Length, timeout, cancellationToken);
+            return;
+        }
+
+        _channel.AddWaiterReference();
+        try
+        {
+            do
+            {
+                WaitToWriteCore(message.Length, timeout, cancellationToken);
+            }
+            while (!TryWrite(message));
+        }
+        finally
+        {
+            _channel.Release();
         }
     }
 
@@ -160,11 +174,26 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <param name="cancellationToken">Cancels the wait (also while asleep).</param>
     /// <exception cref="TimeoutException">No room came in time.</exception>
     /// <exception cref="ChannelPeerDiedException">The ring is full and its reader has died.</exception>
+    /// <exception cref="ObjectDisposedException">This writer was disposed, also by another thread while this one waited.</exception>
     public void WaitToWrite(int length, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         ValidateLength(length);
         WaitPhase.ValidateTimeout(timeout);
+        _channel.AddWaiterReference();
+        try
+        {
+            WaitToWriteCore(length, timeout, cancellationToken);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    /// <summary>The wait of <see cref="WaitToWrite"/>; the caller holds a waiter reference on the channel.</summary>
+    private void WaitToWriteCore(int length, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         long needed = ChannelLayout.RecordSize(length);
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
@@ -173,6 +202,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         {
             while (!HasRoom(needed))
             {
+                ThrowIfDisposed(); // by another thread, whose Dispose woke this one
                 ThrowIfCompleted();
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!phase.Next())
@@ -237,13 +267,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             AbortCore();
         }
 
-        _disposed = true;
+        Volatile.Write(ref _disposed, true);
         if (Interlocked.CompareExchange(ref *(int*)(_slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
         {
             Interlocked.Decrement(ref *_m.ProducersSleeping);
         }
 
         Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
+        ChannelMemory.FutexWakeAll(_m.SpaceSequence); // a thread waiting in this writer sees the disposal and leaves (other sleeping writers re-check and sleep again)
         _channel.Release();
     }
 
@@ -438,6 +469,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         try
         {
             AsymmetricFence.Heavy();
+            ThrowIfDisposed(); // after reading the sequence: a disposal from now on changes it, so the wait below cannot miss it
             if (HasRoom(needed) || _m.IsCompleted)
             {
                 return;
@@ -596,7 +628,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (_disposed)
+        if (Volatile.Read(ref _disposed))
         {
             ThrowDisposed();
         }
