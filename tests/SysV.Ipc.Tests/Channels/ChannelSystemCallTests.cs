@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
@@ -18,43 +17,17 @@ public sealed class ChannelSystemCallTests : IpcLeakGuard
     [RequiresProgramFact("strace", "eng/install-prerequisites.sh installs it: apt-get install strace")]
     public void WritingAndReadingMessages_MakesNoSystemCall()
     {
-        string log = Path.Combine(Path.GetTempPath(), $"sysvipc-channel-strace-{Guid.NewGuid():N}.txt");
-        var psi = new ProcessStartInfo("/usr/bin/strace")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in (string[])["-f", "-qq", "-o", log, "dotnet", "exec", typeof(RemoteExecutor).Assembly.Location,
-            "--remote", typeof(ChannelSystemCallTests).FullName!, nameof(WriteAndReadInALoop), Messages.ToString(CultureInfo.InvariantCulture)])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
         // Methods compiled once, before the measured loop: no tier-up patching on this thread during it.
-        psi.Environment["DOTNET_TieredCompilation"] = "0";
-        try
-        {
-            using (RemoteProcess child = RemoteProcess.Start(psi, "strace " + nameof(WriteAndReadInALoop)))
-            {
-                child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(120));
-            }
+        string[] lines = Strace.RunRemote(
+            typeof(ChannelSystemCallTests), nameof(WriteAndReadInALoop), [], new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" }, Messages.ToString(CultureInfo.InvariantCulture));
+        int begin = Array.FindIndex(lines, l => l.Contains(BeginMarker, StringComparison.Ordinal));
+        int end = Array.FindIndex(lines, l => l.Contains(EndMarker, StringComparison.Ordinal));
+        Assert.True(begin >= 0 && end > begin, $"markers not found in the strace log ({lines.Length} lines)");
+        string thread = lines[begin].Split(' ')[0];
+        Assert.Equal(thread, lines[end].Split(' ')[0]);
 
-            string[] lines = File.ReadAllLines(log);
-            int begin = Array.FindIndex(lines, l => l.Contains(BeginMarker, StringComparison.Ordinal));
-            int end = Array.FindIndex(lines, l => l.Contains(EndMarker, StringComparison.Ordinal));
-            Assert.True(begin >= 0 && end > begin, $"markers not found in the strace log ({lines.Length} lines)");
-            string thread = lines[begin].Split(' ')[0];
-            Assert.Equal(thread, lines[end].Split(' ')[0]);
-
-            string[] inLoop = lines[(begin + 1)..end].Where(l => l.StartsWith(thread + " ", StringComparison.Ordinal)).ToArray();
-            Assert.True(inLoop.Length == 0, $"{inLoop.Length} system calls by the writing and reading thread during {2 * Messages} messages, e.g.:\n{string.Join('\n', inLoop.Take(10))}");
-        }
-        finally
-        {
-            File.Delete(log);
-        }
+        string[] inLoop = lines[(begin + 1)..end].Where(l => l.StartsWith(thread + " ", StringComparison.Ordinal)).ToArray();
+        Assert.True(inLoop.Length == 0, $"{inLoop.Length} system calls by the writing and reading thread during {2 * Messages} messages, e.g.:\n{string.Join('\n', inLoop.Take(10))}");
     }
 
     /// <summary>Child: warms up, then writes and reads <paramref name="countText"/> messages each way (copying, zero-copy) between two markers.</summary>

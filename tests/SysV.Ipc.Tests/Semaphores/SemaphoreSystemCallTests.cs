@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SysV.Ipc.Tests.Infrastructure;
@@ -17,43 +16,17 @@ public sealed partial class SemaphoreSystemCallTests : IpcLeakGuard
     [RequiresProgramFact("strace", "eng/install-prerequisites.sh installs it: apt-get install strace")]
     public void EachOperationIsOneSystemCall()
     {
-        string log = Path.Combine(Path.GetTempPath(), $"sysvipc-sem-strace-{Guid.NewGuid():N}.txt");
-        var psi = new ProcessStartInfo("/usr/bin/strace")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in (string[])["-f", "-qq", "-e", "trace=%ipc", "-o", log, "dotnet", "exec", typeof(RemoteExecutor).Assembly.Location,
-            "--remote", typeof(SemaphoreSystemCallTests).FullName!, nameof(OperateInALoop), Rounds.ToString(CultureInfo.InvariantCulture)])
-        {
-            psi.ArgumentList.Add(arg);
-        }
+        string[] lines = Strace.RunRemote(typeof(SemaphoreSystemCallTests), nameof(OperateInALoop), ["-e", "trace=%ipc"], null, Rounds.ToString(CultureInfo.InvariantCulture));
+        int id = int.Parse(SemGet().Match(string.Join('\n', lines)).Groups[1].Value, CultureInfo.InvariantCulture);
+        // IPC_INFO (the limits, read once per process for validation) takes any id, often 0 like ours.
+        int Count(string call) => lines.Count(l => l.Contains($" {call}({id.ToString(CultureInfo.InvariantCulture)},", StringComparison.Ordinal)
+            && !l.Contains("IPC_INFO", StringComparison.Ordinal));
 
-        try
-        {
-            using (RemoteProcess child = RemoteProcess.Start(psi, "strace " + nameof(OperateInALoop)))
-            {
-                child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
-            }
-
-            string[] lines = File.ReadAllLines(log);
-            int id = int.Parse(SemGet().Match(string.Join('\n', lines)).Groups[1].Value, CultureInfo.InvariantCulture);
-            // IPC_INFO (the limits, read once per process for validation) takes any id, often 0 like ours.
-            int Count(string call) => lines.Count(l => l.Contains($" {call}({id.ToString(CultureInfo.InvariantCulture)},", StringComparison.Ordinal)
-                && !l.Contains("IPC_INFO", StringComparison.Ordinal));
-
-            // Create: SETALL + one semop; per round: Wait, Release, Operate, TryWait(), Release, TryWait(timeout),
-            // Release = 7 semtimedop, GetValue = 1 semctl; then IPC_RMID.
-            Assert.Equal(1 + (7 * Rounds), Count("semtimedop") + Count("semop"));
-            Assert.Equal(1 + Rounds + 1, Count("semctl"));
-            Assert.Equal(Rounds, lines.Count(l => l.Contains("GETVAL", StringComparison.Ordinal)));
-        }
-        finally
-        {
-            File.Delete(log);
-        }
+        // Create: SETALL + one semop; per round: Wait, Release, Operate, TryWait(), Release, TryWait(timeout),
+        // Release = 7 semtimedop, GetValue = 1 semctl; then IPC_RMID.
+        Assert.Equal(1 + (7 * Rounds), Count("semtimedop") + Count("semop"));
+        Assert.Equal(1 + Rounds + 1, Count("semctl"));
+        Assert.Equal(Rounds, lines.Count(l => l.Contains("GETVAL", StringComparison.Ordinal)));
     }
 
     private static int OperateInALoop(string roundsText)
