@@ -3,6 +3,8 @@ namespace SysV.Ipc;
 /// <summary>
 /// The byte layout of a channel segment (format version 1). All integers are little-endian, in the
 /// machine's native order; docs/channels.md draws the same map.
+/// The normative description, shared with the C library (native/), is docs/channel-format.md: change
+/// this layout or its ordering rules only together with that page and <see cref="Version"/>.
 /// </summary>
 /// <remarks>
 /// <code>

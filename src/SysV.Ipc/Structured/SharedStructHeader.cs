@@ -3,7 +3,8 @@ namespace SysV.Ipc;
 /// <summary>
 /// The 64-byte header at the start of a <see cref="SharedStruct{T}"/> segment, byte for byte as
 /// docs/structured-sharing.md documents it for C programs. Every field is read from memory another
-/// process can write, so readers validate it before use.
+/// process can write, so readers validate it before use. The normative description, shared with the C
+/// library's sysvipc_area_open (native/), is docs/area-format.md.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
 internal struct SharedStructHeader
