@@ -366,7 +366,7 @@ public sealed class SemaphoreSet : IDisposable
 
     /// <summary>Sets every value at once (semctl SETALL): wakes waiters, clears every SEM_UNDO record of the set.</summary>
     /// <param name="values">Exactly <see cref="Count"/> values, each 0 to SEMVMX.</param>
-    public unsafe void SetValues(ReadOnlySpan<short> values)
+    public void SetValues(ReadOnlySpan<short> values)
     {
         ThrowIfDisposed();
         if (values.Length != Count)
@@ -375,12 +375,9 @@ public sealed class SemaphoreSet : IDisposable
         }
 
         ValidateValues(values, nameof(values));
-        fixed (short* p = values)
+        if (SetAll(Id, values) < 0)
         {
-            if (Libc.semctl(Id, 0, Libc.SETALL, (nint)p) < 0)
-            {
-                throw Error("semctl(SETALL)");
-            }
+            throw Error("semctl(SETALL)");
         }
     }
 
@@ -467,12 +464,9 @@ public sealed class SemaphoreSet : IDisposable
     {
         try
         {
-            fixed (short* values = initialValues)
+            if (SetAll(id, initialValues) < 0)
             {
-                if (Libc.semctl(id, 0, Libc.SETALL, (nint)values) < 0)
-                {
-                    throw IpcErrors.FromLastError("semctl(SETALL)", IpcObjectKind.SemaphoreSet, null, id, "(Setting the initial values of a new set.)");
-                }
+                throw IpcErrors.FromLastError("semctl(SETALL)", IpcObjectKind.SemaphoreSet, null, id, "(Setting the initial values of a new set.)");
             }
 
             // One semop that leaves the values unchanged but sets sem_otime: from now on openers proceed.
@@ -498,6 +492,22 @@ public sealed class SemaphoreSet : IDisposable
         }
 
         return new SemaphoreSet(id, key, count, created: true) { RemoveOnDispose = options?.RemoveOnDispose == true };
+    }
+
+    /// <summary>
+    /// semctl(SETALL) from a copy of <paramref name="values"/> on the stack (or the heap, for big sets): a
+    /// collection expression of constants is a pointer into the assembly image, which qemu-user's argument
+    /// copy cannot read (EFAULT under qemu-aarch64); the copy costs nothing next to the system call.
+    /// </summary>
+    private static unsafe int SetAll(int id, ReadOnlySpan<short> values)
+    {
+        const int StackLimit = 256;
+        Span<short> copy = values.Length <= StackLimit ? stackalloc short[StackLimit] : new short[values.Length];
+        values.CopyTo(copy);
+        fixed (short* p = copy)
+        {
+            return Libc.semctl(id, 0, Libc.SETALL, (nint)p);
+        }
     }
 
     private static SemaphoreSetInfo WaitUntilInitialized(int id, IpcKey? key, SemaphoreSetOpenOptions options, CancellationToken cancellationToken)
