@@ -1,0 +1,1046 @@
+/* SharedMemoryChannel in C: the segment format and protocol of docs/channel-format.md (version 1).
+ * Section numbers in comments refer to that page. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sysvipc/channel.h"
+
+/* Section 2: the segment. */
+#define MAGIC INT64_C(0x314E484356535953) /* "SYSVCHN1" */
+#define VERSION 1
+#define F_MAGIC 0
+#define F_VERSION 8
+#define F_RING_OFFSET 12
+#define F_CAPACITY 16
+#define F_MAX_MESSAGE 24
+#define F_MODE 28
+#define F_SLOTS 32
+#define F_COMPLETED 36
+#define F_EPOCH 40
+#define F_CREATOR 48
+#define O_TAIL 128
+#define O_CACHED_HEAD 256
+#define O_HEAD 384
+#define O_CONSUMED 392
+#define O_DATA_SEQ 512
+#define O_READER_SLEEPING 516
+#define O_SPACE_SEQ 640
+#define O_WRITERS_SLEEPING 644
+#define O_SLOTS 768
+#define SLOT_SIZE 128
+/* Section 3: a participant slot. */
+#define S_OWNER 0
+#define S_ROLE 8
+#define S_SLEEPING 12
+#define S_HEARTBEAT 16
+#define S_CLAIM_POSITION 24
+#define S_CLAIM_SIZE 32
+#define ROLE_READER 1
+#define ROLE_WRITER 2
+/* Section 4: records. */
+#define RECORD_HEADER 8
+#define TAG_DATA 0x4D534701
+#define TAG_PADDING 0x4D534702
+#define MIN_CAPACITY 1024
+#define MAX_CAPACITY (INT64_C(1) << 40)
+#define MAX_SLOTS 1024
+#define MAX_POSITION (INT64_C(1) << 62)
+
+struct sysvipc_channel {
+    int id;
+    key_t key;
+    uint8_t *base;
+    uint8_t *ring;
+    int64_t capacity;
+    int64_t mask;
+    int32_t max_message;
+    int mode;
+    int slots;
+    atomic_int references; /* the channel plus each open reader and writer */
+};
+
+struct wait_strategy {
+    int spins, yields, slice_ms;
+};
+
+struct sysvipc_writer {
+    sysvipc_channel *ch;
+    uint8_t *slot;
+    bool multi;
+    int64_t tail;       /* single producer: the next position to write */
+    int64_t head_cache; /* single producer: the last head read */
+    uint8_t *claim;     /* the record of an open claim, NULL when none */
+    int32_t claim_frame;
+    int64_t claim_size;
+    struct wait_strategy wait;
+};
+
+struct sysvipc_reader {
+    sysvipc_channel *ch;
+    uint8_t *slot;
+    bool zero_consumed;
+    int64_t position;
+    int64_t published;
+    int64_t peeked_size;
+    int64_t publish_threshold;
+    struct wait_strategy wait;
+};
+
+static const struct wait_strategy s_default_wait = { 2000, 50, 100 };
+
+static int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) & ~(a - 1); }
+static int64_t ring_offset_for(int slots) { return align_up(O_SLOTS + (int64_t)SLOT_SIZE * (slots + 1), 4096); }
+static int64_t record_size(int64_t payload) { return align_up(RECORD_HEADER + payload, 8); }
+static uint8_t *slot_at(const sysvipc_channel *ch, int i) { return ch->base + O_SLOTS + (int64_t)SLOT_SIZE * i; }
+static bool valid_position(int64_t p) { return p >= 0 && p < MAX_POSITION && (p & 7) == 0; }
+
+static int corrupt(const sysvipc_channel *ch, const char *what, int64_t a, int64_t b)
+{
+    return sysvipc_fail(-EBADMSG, "the channel in shared memory segment id %d (key 0x%08x) is corrupted: %s (%lld, %lld); remove it ('ipcrm -m %d') and create it anew",
+                        ch->id, (unsigned)ch->key, what, (long long)a, (long long)b, ch->id);
+}
+
+static void release(sysvipc_channel *ch)
+{
+    if (atomic_fetch_sub(&ch->references, 1) == 1) {
+        shmdt(ch->base);
+        free(ch);
+    }
+}
+
+/* ---- opening (section 2) ---- */
+
+static int validate_header(sysvipc_channel *ch, int64_t segment_size)
+{
+    const uint8_t *h = ch->base;
+    int32_t version = *(const int32_t *)(h + F_VERSION);
+    if (version != VERSION)
+        return sysvipc_fail(-EPROTO, "the channel in segment id %d has format version %d; this library reads version %d", ch->id, version, VERSION);
+    int64_t capacity = *(const int64_t *)(h + F_CAPACITY);
+    int32_t slots = *(const int32_t *)(h + F_SLOTS);
+    int32_t mode = *(const int32_t *)(h + F_MODE);
+    int32_t max_message = *(const int32_t *)(h + F_MAX_MESSAGE);
+    int64_t ring_offset = *(const int32_t *)(h + F_RING_OFFSET);
+    if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
+        return corrupt(ch, "its header gives a ring capacity that is not a power of two from 1 KiB to 1 TiB", capacity, 0);
+    if (mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER)
+        return corrupt(ch, "its header gives a mode neither single- (1) nor multi-producer (2)", mode, 0);
+    if (slots < 1 || slots > MAX_SLOTS || (mode == SYSVIPC_SINGLE_PRODUCER && slots != 1))
+        return corrupt(ch, "its header gives an impossible number of producer slots (slots, mode)", slots, mode);
+    if (ring_offset != ring_offset_for(slots) || ring_offset + capacity > segment_size)
+        return corrupt(ch, "its header places the ring where it does not fit the segment (ring offset, segment size)", ring_offset, segment_size);
+    if (max_message < 0 || record_size(max_message) > capacity / 2)
+        return corrupt(ch, "its header gives a maximum message size more than half the ring can hold (max, capacity)", max_message, capacity);
+    ch->capacity = capacity;
+    ch->mask = capacity - 1;
+    ch->max_message = max_message;
+    ch->mode = mode;
+    ch->slots = slots;
+    ch->ring = ch->base + ring_offset;
+    return 0;
+}
+
+static int attach(int id, key_t key, sysvipc_channel **out)
+{
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) != 0)
+        return sysvipc_fail(sysvipc_from_errno(errno), "shmctl(IPC_STAT) of segment id %d: %s", id, strerror(errno));
+    int64_t size = (int64_t)ds.shm_segsz;
+    int64_t minimum = ring_offset_for(1) + MIN_CAPACITY;
+    if (size < minimum)
+        return sysvipc_fail(-EBADMSG, "the shared memory segment id %d is %lld bytes, too small to hold a channel (at least %lld): it is not a channel", id, (long long)size, (long long)minimum);
+    void *base = shmat(id, NULL, 0);
+    if (base == (void *)-1)
+        return sysvipc_fail(sysvipc_from_errno(errno), "shmat of segment id %d: %s", id, strerror(errno));
+    sysvipc_channel *ch = calloc(1, sizeof *ch);
+    if (ch == NULL) {
+        shmdt(base);
+        return -ENOMEM;
+    }
+    ch->id = id;
+    ch->key = key;
+    ch->base = base;
+    atomic_init(&ch->references, 1);
+    int64_t magic = 0;
+    for (int waited = 0; (magic = LOAD_ACQ(A64(ch->base + F_MAGIC))) == 0 && waited < 2000; waited++)
+        sysvipc_sleep_ms(1);
+    int rc = 0;
+    if (magic == 0)
+        rc = sysvipc_fail(-ENODATA, "the shared memory segment id %d holds no channel header after 2 s: its creator died while creating it, or it is a plain segment. Remove it ('ipcrm -m %d') and create the channel again", id, id);
+    else if (magic != MAGIC)
+        rc = sysvipc_fail(-EBADMSG, "the shared memory segment id %d does not start with a channel header (magic 0x%016llx, expected 0x%016llx)", id, (unsigned long long)magic, (unsigned long long)MAGIC);
+    else
+        rc = validate_header(ch, size);
+    if (rc != 0) {
+        shmdt(base);
+        free(ch);
+        return rc;
+    }
+    sysvipc_fence_init();
+    *out = ch;
+    return 0;
+}
+
+int sysvipc_channel_create(key_t key, size_t capacity, const sysvipc_channel_options *opts, sysvipc_channel **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    sysvipc_channel_options o = { 0 };
+    if (opts != NULL)
+        o = *opts;
+    if (capacity < MIN_CAPACITY || capacity > (size_t)MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
+        return sysvipc_fail(-EINVAL, "a channel's capacity must be a power of two from 1024 bytes to 1 TiB, not %zu", capacity);
+    int64_t largest = (int64_t)capacity / 2 - RECORD_HEADER;
+    if (largest > INT32_MAX - 15)
+        largest = INT32_MAX - 15;
+    if (o.max_message > (size_t)largest)
+        return sysvipc_fail(-EINVAL, "max_message must be 0 (the largest possible) to %lld bytes for a capacity of %zu bytes", (long long)largest, capacity);
+    int mode = o.mode == 0 ? SYSVIPC_SINGLE_PRODUCER : o.mode;
+    if (mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER)
+        return sysvipc_fail(-EINVAL, "mode must be SYSVIPC_SINGLE_PRODUCER or SYSVIPC_MULTI_PRODUCER, not %d", o.mode);
+    int slots = mode == SYSVIPC_SINGLE_PRODUCER ? 1 : (o.max_producers == 0 ? 16 : o.max_producers);
+    if (slots < 1 || slots > MAX_SLOTS)
+        return sysvipc_fail(-EINVAL, "max_producers must be 1 to %d, not %d", MAX_SLOTS, o.max_producers);
+    int perms = o.permissions == 0 ? 0600 : o.permissions;
+    if ((perms & ~0777) != 0)
+        return sysvipc_fail(-EINVAL, "permissions must be 0 to 0777, not 0%o", (unsigned)perms);
+    int32_t max_message = o.max_message == 0 ? (int32_t)largest : (int32_t)o.max_message;
+    int64_t ring_offset = ring_offset_for(slots);
+    int id = shmget(key, (size_t)(ring_offset + (int64_t)capacity), IPC_CREAT | IPC_EXCL | perms);
+    if (id < 0)
+        return sysvipc_fail(sysvipc_from_errno(errno), "shmget(key 0x%08x, %lld bytes, IPC_CREAT | IPC_EXCL): %s", (unsigned)key, (long long)(ring_offset + (int64_t)capacity), strerror(errno));
+    uint8_t *base = shmat(id, NULL, 0);
+    if (base == (void *)-1) {
+        int rc = sysvipc_fail(sysvipc_from_errno(errno), "shmat of the new segment id %d: %s", id, strerror(errno));
+        shmctl(id, IPC_RMID, NULL);
+        return rc;
+    }
+    *(int32_t *)(base + F_VERSION) = VERSION;
+    *(int32_t *)(base + F_RING_OFFSET) = (int32_t)ring_offset;
+    *(int64_t *)(base + F_CAPACITY) = (int64_t)capacity;
+    *(int32_t *)(base + F_MAX_MESSAGE) = max_message;
+    *(int32_t *)(base + F_MODE) = mode;
+    *(int32_t *)(base + F_SLOTS) = slots;
+    *(int64_t *)(base + F_EPOCH) = sysvipc_unix_ms();
+    *(int32_t *)(base + F_CREATOR) = getpid();
+    STORE_REL(A64(base + F_MAGIC), MAGIC); /* last: an opener that sees it sees the whole header */
+    shmdt(base);
+    int rc = attach(id, key, out);
+    if (rc != 0)
+        shmctl(id, IPC_RMID, NULL);
+    return rc;
+}
+
+int sysvipc_channel_open(key_t key, sysvipc_channel **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    int id = shmget(key, 0, 0);
+    if (id < 0)
+        return sysvipc_fail(sysvipc_from_errno(errno), "shmget(key 0x%08x): %s", (unsigned)key, strerror(errno));
+    return attach(id, key, out);
+}
+
+int sysvipc_channel_open_id(int id, sysvipc_channel **out)
+{
+    if (out == NULL)
+        return -EINVAL;
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) != 0) {
+        int e = errno == EINVAL ? ENOENT : errno;
+        return sysvipc_fail(sysvipc_from_errno(e), "no shared memory segment has id %d (%s)", id, strerror(errno));
+    }
+    return attach(id, ds.shm_perm.__key, out);
+}
+
+int sysvipc_channel_close(sysvipc_channel *ch)
+{
+    if (ch == NULL)
+        return -EINVAL;
+    release(ch);
+    return 0;
+}
+
+int sysvipc_channel_remove(sysvipc_channel *ch)
+{
+    if (ch == NULL)
+        return -EINVAL;
+    if (shmctl(ch->id, IPC_RMID, NULL) != 0)
+        return sysvipc_fail(sysvipc_from_errno(errno), "shmctl(IPC_RMID) of segment id %d: %s", ch->id, strerror(errno));
+    return 0;
+}
+
+int sysvipc_channel_id(const sysvipc_channel *ch) { return ch->id; }
+size_t sysvipc_channel_capacity(const sysvipc_channel *ch) { return (size_t)ch->capacity; }
+size_t sysvipc_channel_max_message(const sysvipc_channel *ch) { return (size_t)ch->max_message; }
+int sysvipc_channel_mode(const sysvipc_channel *ch) { return ch->mode; }
+int sysvipc_channel_is_completed(const sysvipc_channel *ch) { return LOAD_ACQ(A32(ch->base + F_COMPLETED)) != 0; }
+
+static bool completed(const sysvipc_channel *ch) { return LOAD_ACQ(A32(ch->base + F_COMPLETED)) != 0; }
+
+static void heartbeat(uint8_t *slot) { STORE_RLX(A64(slot + S_HEARTBEAT), sysvipc_monotonic_ms()); }
+
+/* Zeroes ring bytes between two positions (at most one capacity apart), wrapping at the end. */
+static void zero_ring(const sysvipc_channel *ch, int64_t from, int64_t to)
+{
+    int64_t length = to - from;
+    if (length <= 0)
+        return;
+    int64_t start = from & ch->mask;
+    int64_t first = length < ch->capacity - start ? length : ch->capacity - start;
+    memset(ch->ring + start, 0, (size_t)first);
+    if (length > first)
+        memset(ch->ring, 0, (size_t)(length - first));
+}
+
+/* The head as a writer at `tail` must see it (section 4.1/4.2). 1: a multi-producer tail is stale. */
+static int read_head(const sysvipc_channel *ch, int64_t tail, int64_t *head_out)
+{
+    int64_t head = LOAD_ACQ(A64(ch->base + O_HEAD));
+    if (head > tail && ch->mode == SYSVIPC_MULTI_PRODUCER && head <= LOAD_ACQ(A64(ch->base + O_TAIL)))
+        return 1;
+    if (head < 0 || head > tail || (head & 7) != 0 || tail - head > ch->capacity)
+        return corrupt(ch, "the consumer's head position is impossible with the tail (head, tail)", head, tail);
+    *head_out = head;
+    return 0;
+}
+
+static int read_tail(const sysvipc_channel *ch, int64_t head, int64_t *tail_out)
+{
+    int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+    if (!valid_position(tail) || tail - head > ch->capacity || head - tail > ch->capacity)
+        return corrupt(ch, "the producers' tail position is impossible with the head (tail, head)", tail, head);
+    *tail_out = tail;
+    return 0;
+}
+
+static void wake_word(sysvipc_channel *ch, int offset) { sysvipc_futex_wake_all(ch->base + offset); }
+
+static void wake_reader(sysvipc_channel *ch)
+{
+    sysvipc_fence_light();
+    if (LOAD_RLX(A32(ch->base + O_READER_SLEEPING)) != 0 && atomic_exchange(A32(ch->base + O_READER_SLEEPING), 0) != 0)
+        wake_word(ch, O_DATA_SEQ);
+}
+
+/* ---- writers (sections 3, 4.1, 4.2, 7) ---- */
+
+static bool claim_passed(const sysvipc_channel *ch, const uint8_t *slot)
+{
+    int64_t start = LOAD_ACQ(A64((uint8_t *)slot + S_CLAIM_POSITION));
+    int64_t size = LOAD_ACQ(A64((uint8_t *)slot + S_CLAIM_SIZE));
+    return start + size <= LOAD_ACQ(A64(ch->base + O_HEAD));
+}
+
+static int writer_resume(sysvipc_writer *w, bool took_over)
+{
+    sysvipc_channel *ch = w->ch;
+    int64_t head = LOAD_ACQ(A64(ch->base + O_HEAD)), tail;
+    if (!valid_position(head))
+        return corrupt(ch, "the consumer head is not a valid ring position", head, 0);
+    int rc = read_tail(ch, head, &tail);
+    if (rc != 0)
+        return rc;
+    w->tail = tail > head ? tail : head;
+    if (took_over) {
+        for (int i = 0; i < 2 && w->tail - head < ch->capacity; i++) {
+            int64_t index = w->tail & ch->mask;
+            int32_t frame = LOAD_ACQ(A32(ch->ring + index));
+            if (frame <= 0)
+                break;
+            int64_t size = ((int64_t)frame + 7) & ~INT64_C(7);
+            if (size > ch->capacity - index || w->tail + size - head > ch->capacity)
+                return corrupt(ch, "the record after the tail has an impossible length (tail, length)", w->tail, frame);
+            w->tail += size;
+        }
+        zero_ring(ch, w->tail, head + ch->capacity);
+    }
+    w->head_cache = head;
+    STORE_REL(A64(ch->base + O_TAIL), w->tail);
+    return 0;
+}
+
+int sysvipc_writer_open(sysvipc_channel *ch, sysvipc_writer **out)
+{
+    if (ch == NULL || out == NULL)
+        return -EINVAL;
+    sysvipc_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return -ENOMEM;
+    w->ch = ch;
+    w->multi = ch->mode == SYSVIPC_MULTI_PRODUCER;
+    w->wait = s_default_wait;
+    int64_t me = sysvipc_own_identity();
+    int live = 0, last_live_pid = 0;
+    for (int i = 1; i <= ch->slots; i++) {
+        uint8_t *slot = slot_at(ch, i);
+        int64_t current = LOAD_ACQ(A64(slot + S_OWNER));
+        if (current != 0) {
+            if (sysvipc_identity_alive(current)) {
+                live++;
+                last_live_pid = sysvipc_identity_pid(current);
+                continue;
+            }
+            if (w->multi && !claim_passed(ch, slot))
+                continue; /* the reader still needs this dead writer's claim to skip it */
+        }
+        if (!atomic_compare_exchange_strong(A64(slot + S_OWNER), &current, me)) {
+            i--; /* changed under us: look at this slot again */
+            continue;
+        }
+        int32_t one = 1;
+        if (atomic_compare_exchange_strong(A32(slot + S_SLEEPING), &one, 0))
+            atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1); /* the dead writer was counted as asleep */
+        *(int32_t *)(slot + S_ROLE) = ROLE_WRITER;
+        heartbeat(slot);
+        w->slot = slot;
+        if (!w->multi) {
+            int rc = writer_resume(w, current != 0);
+            if (rc != 0) {
+                int64_t mine = me;
+                atomic_compare_exchange_strong(A64(slot + S_OWNER), &mine, 0);
+                free(w);
+                return rc;
+            }
+        }
+        atomic_fetch_add(&ch->references, 1);
+        *out = w;
+        return 0;
+    }
+    bool multi = w->multi;
+    free(w);
+    if (multi)
+        return sysvipc_fail(-EBUSY, "all %d writer places of the channel in segment id %d are taken (%d live writers, e.g. pid %d; a dead writer's place is freed once the reader has passed its last claim)", ch->slots, ch->id, live, last_live_pid);
+    return sysvipc_fail(-EBUSY, "the single-producer channel in segment id %d already has a writer (pid %d); close it first, or create the channel multi-producer", ch->id, last_live_pid);
+}
+
+static int claim_single(sysvipc_writer *w, int64_t length, int64_t size, void **payload)
+{
+    sysvipc_channel *ch = w->ch;
+    int64_t tail = w->tail;
+    int64_t index = tail & ch->mask;
+    int64_t room = ch->capacity - index;
+    int64_t needed = size <= room ? size : room + size;
+    /* Strictly less than the capacity: the header after the new tail stays free (section 4.1). */
+    if (tail + needed - w->head_cache >= ch->capacity) {
+        int rc = read_head(ch, tail, &w->head_cache);
+        if (rc != 0)
+            return rc;
+        if (tail + needed - w->head_cache >= ch->capacity)
+            return -EAGAIN;
+    }
+    if (size > room) {
+        uint8_t *padding = ch->ring + index;
+        *(int32_t *)(padding + 4) = TAG_PADDING;
+        *(int64_t *)ch->ring = 0;
+        STORE_REL(A32(padding), (int32_t)room);
+        w->tail = tail += room;
+        index = 0;
+    }
+    uint8_t *record = ch->ring + index;
+    *(int32_t *)(record + 4) = TAG_DATA;
+    w->claim = record;
+    w->claim_frame = (int32_t)(RECORD_HEADER + length);
+    w->claim_size = size;
+    *payload = record + RECORD_HEADER;
+    return 0;
+}
+
+static int claim_shared(sysvipc_writer *w, int64_t length, int64_t size, void **payload)
+{
+    sysvipc_channel *ch = w->ch;
+    for (;;) {
+        int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+        if (!valid_position(tail))
+            return corrupt(ch, "the producers' tail position is not a valid ring position", tail, 0);
+        int64_t head = LOAD_ACQ(A64(ch->base + O_CACHED_HEAD));
+        int64_t index = tail & ch->mask;
+        int64_t room = ch->capacity - index;
+        int64_t needed = size <= room ? size : room + size;
+        if (head > tail || tail + needed - head > ch->capacity) {
+            int rc = read_head(ch, tail, &head);
+            if (rc == 1)
+                continue; /* another writer moved the tail, and the reader followed */
+            if (rc != 0)
+                return rc;
+            if (head > LOAD_ACQ(A64(ch->base + O_CACHED_HEAD)))
+                STORE_REL(A64(ch->base + O_CACHED_HEAD), head);
+            if (tail + needed - head > ch->capacity)
+                return -EAGAIN;
+        }
+        /* Say what we are about to claim before claiming it: the reader uses it to skip the claim if
+         * this process dies before committing (section 8), and never while it lives. */
+        STORE_REL(A64(w->slot + S_CLAIM_POSITION), tail);
+        STORE_REL(A64(w->slot + S_CLAIM_SIZE), needed);
+        int64_t expected = tail;
+        if (!atomic_compare_exchange_strong(A64(ch->base + O_TAIL), &expected, tail + needed))
+            continue;
+        if (size > room) {
+            uint8_t *padding = ch->ring + index;
+            *(int32_t *)(padding + 4) = TAG_PADDING;
+            STORE_REL(A32(padding), (int32_t)room);
+            index = 0;
+        }
+        uint8_t *record = ch->ring + index;
+        *(int32_t *)(record + 4) = TAG_DATA;
+        STORE_RLX(A32(record), (int32_t)-size); /* claimed, being written */
+        w->claim = record;
+        w->claim_frame = (int32_t)(RECORD_HEADER + length);
+        w->claim_size = size;
+        *payload = record + RECORD_HEADER;
+        return 0;
+    }
+}
+
+int sysvipc_try_claim(sysvipc_writer *w, size_t len, void **span)
+{
+    if (w == NULL || span == NULL)
+        return -EINVAL;
+    if (w->claim != NULL)
+        return -EINPROGRESS;
+    if (len > (size_t)w->ch->max_message)
+        return sysvipc_fail(-E2BIG, "a message of the channel in segment id %d must be 0 to %d bytes, not %zu; nothing was written", w->ch->id, w->ch->max_message, len);
+    if (completed(w->ch))
+        return sysvipc_fail(-ESHUTDOWN, "the channel in segment id %d was completed: nothing more can be written to it", w->ch->id);
+    int64_t size = record_size((int64_t)len);
+    return w->multi ? claim_shared(w, (int64_t)len, size, span) : claim_single(w, (int64_t)len, size, span);
+}
+
+int sysvipc_commit(sysvipc_writer *w)
+{
+    if (w == NULL || w->claim == NULL)
+        return sysvipc_fail(-EINVAL, "no claim is open: call sysvipc_try_claim first");
+    sysvipc_channel *ch = w->ch;
+    if (!w->multi) {
+        /* Clear the header after this record, then commit (section 4.1). */
+        *(int64_t *)(ch->ring + ((w->claim - ch->ring + w->claim_size) & ch->mask)) = 0;
+        STORE_REL(A32(w->claim), w->claim_frame);
+        w->tail += w->claim_size;
+        STORE_REL(A64(ch->base + O_TAIL), w->tail);
+    } else {
+        STORE_REL(A32(w->claim), w->claim_frame);
+    }
+    w->claim = NULL;
+    wake_reader(ch);
+    return 0;
+}
+
+int sysvipc_abort(sysvipc_writer *w)
+{
+    if (w == NULL || w->claim == NULL)
+        return sysvipc_fail(-EINVAL, "no claim is open: call sysvipc_try_claim first");
+    sysvipc_channel *ch = w->ch;
+    if (w->multi) {
+        *(int32_t *)(w->claim + 4) = TAG_PADDING;
+        STORE_REL(A32(w->claim), (int32_t)w->claim_size);
+        w->claim = NULL;
+        wake_reader(ch);
+        return 0;
+    }
+    memset(w->claim, 0, (size_t)w->claim_size);
+    w->claim = NULL;
+    STORE_REL(A64(ch->base + O_TAIL), w->tail);
+    return 0;
+}
+
+/* 1 when a record of `size` bytes fits now, 0 when not, < 0 on corruption. */
+static int has_room(sysvipc_writer *w, int64_t size)
+{
+    sysvipc_channel *ch = w->ch;
+    int64_t tail, head;
+    for (;;) {
+        tail = w->multi ? LOAD_ACQ(A64(ch->base + O_TAIL)) : w->tail;
+        if (!valid_position(tail))
+            return corrupt(ch, "the producers' tail position is not a valid ring position", tail, 0);
+        int rc = read_head(ch, tail, &head);
+        if (rc == 0)
+            break;
+        if (rc < 0)
+            return rc;
+    }
+    int64_t room = ch->capacity - (tail & ch->mask);
+    int64_t needed = size <= room ? size : room + size;
+    if (!w->multi) {
+        w->head_cache = head;
+        return tail + needed - head < ch->capacity;
+    }
+    return tail + needed - head <= ch->capacity;
+}
+
+static int64_t deadline_of(int timeout_ms)
+{
+    return timeout_ms < 0 ? INT64_MAX : sysvipc_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+}
+
+/* The next sleep: one slice or what is left (0: the deadline has passed). */
+static int64_t sleep_for(const struct wait_strategy *s, int64_t deadline)
+{
+    int64_t slice = (int64_t)s->slice_ms * 1000000;
+    if (deadline == INT64_MAX)
+        return slice;
+    int64_t left = deadline - sysvipc_monotonic_ns();
+    return left <= 0 ? 0 : (left < slice ? left : slice);
+}
+
+/* Spin, then yield; true when both stages are used up. */
+static bool spin_once(const struct wait_strategy *s, int64_t *checks)
+{
+    int64_t c = (*checks)++;
+    if (c < s->spins) {
+        sysvipc_cpu_relax();
+        return false;
+    }
+    if (c - s->spins < s->yields) {
+        sched_yield();
+        return false;
+    }
+    return true;
+}
+
+static int writer_sleep(sysvipc_writer *w, int64_t size, int64_t sleep_ns, bool check_reader)
+{
+    sysvipc_channel *ch = w->ch;
+    int32_t sequence = LOAD_ACQ(A32(ch->base + O_SPACE_SEQ));
+    STORE_REL(A32(w->slot + S_SLEEPING), 1);
+    atomic_fetch_add(A32(ch->base + O_WRITERS_SLEEPING), 1);
+    sysvipc_fence_heavy();
+    int rc = has_room(w, size);
+    if (rc == 0 && !completed(ch)) {
+        int64_t reader = check_reader ? LOAD_ACQ(A64(slot_at(ch, 0) + S_OWNER)) : 0;
+        if (check_reader)
+            heartbeat(w->slot);
+        if (reader != 0 && !sysvipc_identity_alive(reader))
+            rc = sysvipc_fail(-EPIPE, "the reader of the channel in segment id %d (pid %d) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped)", ch->id, sysvipc_identity_pid(reader));
+        else
+            sysvipc_futex_wait(ch->base + O_SPACE_SEQ, sequence, sleep_ns);
+    }
+    STORE_REL(A32(w->slot + S_SLEEPING), 0);
+    atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1);
+    return rc < 0 ? rc : 0;
+}
+
+static int wait_to_write(sysvipc_writer *w, size_t len, int64_t deadline)
+{
+    int64_t size = record_size((int64_t)len);
+    int64_t checks = 0;
+    int sleeps = 0;
+    for (;;) {
+        int room = has_room(w, size);
+        if (room < 0)
+            return room;
+        if (room > 0)
+            return 0;
+        if (completed(w->ch))
+            return sysvipc_fail(-ESHUTDOWN, "the channel in segment id %d was completed: nothing more can be written to it", w->ch->id);
+        if (!spin_once(&w->wait, &checks)) {
+            if ((checks & 255) == 0 && deadline != INT64_MAX && sysvipc_monotonic_ns() >= deadline)
+                goto timed_out;
+            continue;
+        }
+        int64_t sleep_ns = sleep_for(&w->wait, deadline);
+        if (sleep_ns == 0)
+            goto timed_out;
+        int rc = writer_sleep(w, size, sleep_ns, sleeps++ > 0);
+        if (rc < 0)
+            return rc;
+    }
+timed_out:
+    return sysvipc_fail(-ETIMEDOUT, "the channel in segment id %d had no room for a %zu-byte message in time: its reader is not keeping up (or not reading)", w->ch->id, len);
+}
+
+int sysvipc_write(sysvipc_writer *w, const void *buf, size_t len, int timeout_ms)
+{
+    if (w == NULL || (buf == NULL && len != 0))
+        return -EINVAL;
+    int64_t deadline = 0;
+    for (bool first = true;; first = false) {
+        void *span;
+        int rc = sysvipc_try_claim(w, len, &span);
+        if (rc == 0) {
+            memcpy(span, buf, len);
+            return sysvipc_commit(w);
+        }
+        if (rc != -EAGAIN || timeout_ms == 0)
+            return rc;
+        if (first)
+            deadline = deadline_of(timeout_ms);
+        rc = wait_to_write(w, len, deadline);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+int sysvipc_wait_to_write(sysvipc_writer *w, size_t len, int timeout_ms)
+{
+    if (w == NULL)
+        return -EINVAL;
+    if (len > (size_t)w->ch->max_message)
+        return sysvipc_fail(-E2BIG, "a message of the channel in segment id %d must be 0 to %d bytes, not %zu", w->ch->id, w->ch->max_message, len);
+    int room = has_room(w, record_size((int64_t)len));
+    if (room != 0)
+        return room < 0 ? room : 0;
+    if (timeout_ms == 0)
+        return -EAGAIN;
+    return wait_to_write(w, len, deadline_of(timeout_ms));
+}
+
+int sysvipc_complete(sysvipc_writer *w)
+{
+    if (w == NULL)
+        return -EINVAL;
+    sysvipc_channel *ch = w->ch;
+    STORE_REL(A32(ch->base + F_COMPLETED), 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+    wake_word(ch, O_DATA_SEQ);
+    wake_word(ch, O_SPACE_SEQ);
+    return 0;
+}
+
+int sysvipc_writer_close(sysvipc_writer *w)
+{
+    if (w == NULL)
+        return -EINVAL;
+    sysvipc_channel *ch = w->ch;
+    if (w->claim != NULL)
+        sysvipc_abort(w);
+    int32_t one = 1;
+    if (atomic_compare_exchange_strong(A32(w->slot + S_SLEEPING), &one, 0))
+        atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1);
+    int64_t me = sysvipc_own_identity();
+    atomic_compare_exchange_strong(A64(w->slot + S_OWNER), &me, 0);
+    wake_word(ch, O_SPACE_SEQ);
+    free(w);
+    release(ch);
+    return 0;
+}
+
+static int set_wait(struct wait_strategy *s, int spins, int yields, int slice_ms)
+{
+    if (spins < 0 || yields < 0 || slice_ms < 1 || slice_ms > 10000)
+        return sysvipc_fail(-EINVAL, "spins and yields must be >= 0 and the slice 1 to 10000 ms (got %d, %d, %d)", spins, yields, slice_ms);
+    s->spins = spins;
+    s->yields = yields;
+    s->slice_ms = slice_ms;
+    return 0;
+}
+
+int sysvipc_writer_set_wait(sysvipc_writer *w, int spins, int yields, int slice_ms)
+{
+    return w == NULL ? -EINVAL : set_wait(&w->wait, spins, yields, slice_ms);
+}
+
+/* ---- the reader (sections 5, 7, 8) ---- */
+
+static void publish(sysvipc_reader *r)
+{
+    sysvipc_channel *ch = r->ch;
+    int64_t from = r->published, to = r->position;
+    if (to == from)
+        return;
+    STORE_REL(A64(ch->base + O_CONSUMED), to);
+    if (r->zero_consumed)
+        zero_ring(ch, from, to);
+    STORE_REL(A64(ch->base + O_HEAD), to);
+    r->published = to;
+    sysvipc_fence_light();
+    if (LOAD_RLX(A32(ch->base + O_WRITERS_SLEEPING)) != 0)
+        wake_word(ch, O_SPACE_SEQ);
+}
+
+int sysvipc_reader_open(sysvipc_channel *ch, sysvipc_reader **out)
+{
+    if (ch == NULL || out == NULL)
+        return -EINVAL;
+    uint8_t *slot = slot_at(ch, 0);
+    int64_t me = sysvipc_own_identity();
+    for (;;) {
+        int64_t current = LOAD_ACQ(A64(slot + S_OWNER));
+        if (current != 0 && sysvipc_identity_alive(current))
+            return sysvipc_fail(-EBUSY, "the channel in segment id %d already has a reader (pid %d%s); a channel has exactly one", ch->id, sysvipc_identity_pid(current), sysvipc_identity_pid(current) == getpid() ? ", this process" : "");
+        if (atomic_compare_exchange_strong(A64(slot + S_OWNER), &current, me))
+            break;
+    }
+    *(int32_t *)(slot + S_ROLE) = ROLE_READER;
+    heartbeat(slot);
+    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+    int64_t head = LOAD_ACQ(A64(ch->base + O_HEAD));
+    int64_t consumed = LOAD_ACQ(A64(ch->base + O_CONSUMED));
+    int64_t tail;
+    int rc = 0;
+    if (!valid_position(head) || !valid_position(consumed) || consumed < head || consumed - head > ch->capacity)
+        rc = corrupt(ch, "the consumed position and the head are invalid, out of order or more than the ring apart (consumed, head)", consumed, head);
+    else
+        rc = read_tail(ch, head, &tail);
+    if (rc != 0) {
+        atomic_compare_exchange_strong(A64(slot + S_OWNER), &me, 0);
+        return rc;
+    }
+    sysvipc_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        atomic_compare_exchange_strong(A64(slot + S_OWNER), &me, 0);
+        return -ENOMEM;
+    }
+    r->ch = ch;
+    r->slot = slot;
+    r->zero_consumed = ch->mode == SYSVIPC_MULTI_PRODUCER;
+    r->publish_threshold = ch->capacity / 4;
+    r->wait = s_default_wait;
+    r->published = head;
+    r->position = consumed;
+    publish(r);
+    atomic_fetch_add(&ch->references, 1);
+    *out = r;
+    return 0;
+}
+
+/* 0 with a message, -EAGAIN when nothing is committed, < 0 on corruption (section 5.1). */
+static int peek(sysvipc_reader *r, const uint8_t **payload, size_t *len)
+{
+    sysvipc_channel *ch = r->ch;
+    for (;;) {
+        int64_t position = r->position;
+        int64_t index = position & ch->mask;
+        uint8_t *record = ch->ring + index;
+        int32_t frame = LOAD_ACQ(A32(record));
+        if (frame <= 0) {
+            if (frame < 0 && (ch->mode == SYSVIPC_SINGLE_PRODUCER || -(int64_t)frame > ch->capacity / 2 || (frame & 7) != 0))
+                return corrupt(ch, "a record has a negative length no writer of this channel produces (position, length)", position, frame);
+            if (r->position != r->published)
+                publish(r);
+            return -EAGAIN;
+        }
+        int32_t tag = *(volatile int32_t *)(record + 4);
+        int64_t room = ch->capacity - index;
+        int64_t size = ((int64_t)frame + 7) & ~INT64_C(7);
+        /* No record ends more than a ring past the head this reader published: that bounds this loop too. */
+        if (position + size - r->published > ch->capacity)
+            return corrupt(ch, "a record reaches beyond what writers may have written (position, length)", position, frame);
+        if (tag == TAG_PADDING && (frame & 7) == 0 && frame <= room) {
+            r->position = position + frame;
+            continue;
+        }
+        if (tag != TAG_DATA || frame < RECORD_HEADER || frame - RECORD_HEADER > ch->max_message || size > room)
+            return corrupt(ch, "a record has a length or tag no writer produces (position, length)", position, frame);
+        r->peeked_size = size;
+        *payload = record + RECORD_HEADER;
+        *len = (size_t)(frame - RECORD_HEADER);
+        return 0;
+    }
+}
+
+int sysvipc_try_peek(sysvipc_reader *r, const void **span, size_t *len)
+{
+    if (r == NULL || span == NULL || len == NULL)
+        return -EINVAL;
+    const uint8_t *p;
+    int rc = peek(r, &p, len);
+    if (rc == 0) {
+        *span = p;
+    } else if (rc == -EAGAIN && completed(r->ch)) {
+        rc = peek(r, &p, len); /* a message committed just before completion */
+        if (rc == 0)
+            *span = p;
+        else if (rc == -EAGAIN)
+            rc = sysvipc_fail(-ESHUTDOWN, "the channel in segment id %d was completed by its writer and every message has been read", r->ch->id);
+    }
+    return rc;
+}
+
+int sysvipc_advance(sysvipc_reader *r)
+{
+    if (r == NULL || r->peeked_size == 0)
+        return sysvipc_fail(-EINVAL, "sysvipc_advance consumes the message sysvipc_try_peek returned, and none has been peeked since the last advance");
+    r->position += r->peeked_size;
+    r->peeked_size = 0;
+    if (r->position - r->published >= r->publish_threshold)
+        publish(r);
+    return 0;
+}
+
+/* Section 8: skips a claim at the reader's position whose every claimant is dead. 1 when it moved on. */
+static int recover_dead_claim(sysvipc_reader *r)
+{
+    sysvipc_channel *ch = r->ch;
+    if (ch->mode != SYSVIPC_MULTI_PRODUCER)
+        return 0;
+    int64_t position = r->position, tail;
+    int rc = read_tail(ch, r->published, &tail);
+    if (rc != 0)
+        return rc;
+    if (tail <= position)
+        return 0;
+    int64_t end = -1;
+    bool ambiguous = false;
+    for (int i = 1; i <= ch->slots; i++) {
+        uint8_t *slot = slot_at(ch, i);
+        int64_t owner = LOAD_ACQ(A64(slot + S_OWNER));
+        int64_t start = LOAD_ACQ(A64(slot + S_CLAIM_POSITION));
+        int64_t size = LOAD_ACQ(A64(slot + S_CLAIM_SIZE));
+        if (owner == 0 || start > position || size <= 0 || size > ch->capacity || position >= start + size)
+            continue;
+        if (sysvipc_identity_alive(owner))
+            return 0; /* a live writer will commit it */
+        int64_t candidate = start + size;
+        ambiguous |= end >= 0 && end != candidate;
+        if (candidate > end)
+            end = candidate;
+    }
+    if (LOAD_ACQ(A32(ch->ring + (position & ch->mask))) > 0)
+        return 1; /* committed meanwhile */
+    if (end < 0)
+        return corrupt(ch, "the space at the reader's position is claimed but no writer's claim covers it (position, tail)", position, tail);
+    if (ambiguous || (end & 7) != 0 || end > tail || end - r->published > ch->capacity)
+        return corrupt(ch, "writers that died left claims that cannot be told apart (position, end)", position, end);
+    r->position = end; /* the dead claim is zeroed with this publish */
+    publish(r);
+    return 1;
+}
+
+static int writers_died(sysvipc_reader *r)
+{
+    sysvipc_channel *ch = r->ch;
+    int64_t dead = 0;
+    for (int i = 1; i <= ch->slots; i++) {
+        int64_t owner = LOAD_ACQ(A64(slot_at(ch, i) + S_OWNER));
+        if (owner == 0)
+            continue;
+        if (sysvipc_identity_alive(owner))
+            return 0;
+        dead = owner;
+    }
+    if (dead != 0)
+        return sysvipc_fail(-EPIPE, "the writer of the channel in segment id %d (pid %d) died, and the ring is empty: nothing more will come unless a new writer opens the channel (it takes the dead one's place)", ch->id, sysvipc_identity_pid(dead));
+    return 0;
+}
+
+static int reader_sleep(sysvipc_reader *r, int64_t sleep_ns, bool check_peers)
+{
+    sysvipc_channel *ch = r->ch;
+    const uint8_t *p;
+    size_t len;
+    int32_t sequence = LOAD_ACQ(A32(ch->base + O_DATA_SEQ));
+    STORE_REL(A32(ch->base + O_READER_SLEEPING), 1);
+    sysvipc_fence_heavy();
+    int rc = peek(r, &p, &len);
+    if (rc != -EAGAIN || completed(ch)) {
+        STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+        return rc == -EAGAIN ? 0 : rc;
+    }
+    rc = 0;
+    if (check_peers) {
+        heartbeat(r->slot);
+        rc = recover_dead_claim(r);
+        if (rc == 0)
+            rc = writers_died(r);
+    }
+    if (rc == 0)
+        sysvipc_futex_wait(ch->base + O_DATA_SEQ, sequence, sleep_ns);
+    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+    return rc < 0 ? rc : 0;
+}
+
+static int wait_to_read(sysvipc_reader *r, int64_t deadline)
+{
+    sysvipc_channel *ch = r->ch;
+    const _Atomic int64_t *tail = r->zero_consumed ? NULL : A64(ch->base + O_TAIL);
+    int64_t checks = 0;
+    int sleeps = 0;
+    for (int64_t polls = 0;; polls++) {
+        /* A single producer's tail moves after each commit: watch it rather than the record being
+         * written (section 7), and look at the record every 64th poll anyway. */
+        if (tail == NULL || (polls & 63) == 0 || LOAD_ACQ(tail) != r->position) {
+            const void *span;
+            size_t len;
+            int rc = sysvipc_try_peek(r, &span, &len);
+            if (rc != -EAGAIN)
+                return rc;
+        }
+        if (completed(ch)) {
+            const void *span;
+            size_t len;
+            return sysvipc_try_peek(r, &span, &len);
+        }
+        if (!spin_once(&r->wait, &checks)) {
+            if ((checks & 255) == 0 && deadline != INT64_MAX && sysvipc_monotonic_ns() >= deadline)
+                goto timed_out;
+            continue;
+        }
+        int64_t sleep_ns = sleep_for(&r->wait, deadline);
+        if (sleep_ns == 0)
+            goto timed_out;
+        int rc = reader_sleep(r, sleep_ns, sleeps++ > 0);
+        if (rc < 0)
+            return rc;
+    }
+timed_out:
+    return sysvipc_fail(-ETIMEDOUT, "no message arrived in the channel in segment id %d in time", ch->id);
+}
+
+int sysvipc_wait_to_read(sysvipc_reader *r, int timeout_ms)
+{
+    if (r == NULL)
+        return -EINVAL;
+    const void *span;
+    size_t len;
+    int rc = sysvipc_try_peek(r, &span, &len);
+    if (rc != -EAGAIN || timeout_ms == 0)
+        return rc;
+    return wait_to_read(r, deadline_of(timeout_ms));
+}
+
+int sysvipc_read(sysvipc_reader *r, void *buf, size_t cap, size_t *len, int timeout_ms)
+{
+    if (r == NULL || len == NULL || (buf == NULL && cap != 0))
+        return -EINVAL;
+    int64_t deadline = 0;
+    for (bool first = true;; first = false) {
+        const void *span;
+        size_t n;
+        int rc = sysvipc_try_peek(r, &span, &n);
+        if (rc == 0) {
+            if (n > cap) {
+                r->peeked_size = 0;
+                return sysvipc_fail(-EMSGSIZE, "the next message is %zu bytes, more than the %zu-byte buffer; it stays in the channel", n, cap);
+            }
+            memcpy(buf, span, n);
+            *len = n;
+            return sysvipc_advance(r);
+        }
+        if (rc != -EAGAIN || timeout_ms == 0)
+            return rc;
+        if (first)
+            deadline = deadline_of(timeout_ms);
+        rc = wait_to_read(r, deadline);
+        if (rc != 0)
+            return rc;
+    }
+}
+
+int sysvipc_reader_set_wait(sysvipc_reader *r, int spins, int yields, int slice_ms)
+{
+    return r == NULL ? -EINVAL : set_wait(&r->wait, spins, yields, slice_ms);
+}
+
+int sysvipc_reader_close(sysvipc_reader *r)
+{
+    if (r == NULL)
+        return -EINVAL;
+    sysvipc_channel *ch = r->ch;
+    publish(r);
+    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+    int64_t me = sysvipc_own_identity();
+    atomic_compare_exchange_strong(A64(r->slot + S_OWNER), &me, 0);
+    wake_word(ch, O_DATA_SEQ);
+    free(r);
+    release(ch);
+    return 0;
+}
