@@ -15,7 +15,7 @@ namespace SysV.Ipc;
 /// the segment is validated: a corrupt segment yields <see cref="ChannelCorruptedException"/>, never an
 /// access outside it.
 /// </remarks>
-public sealed unsafe class SharedMemoryChannel : IDisposable
+public sealed unsafe partial class SharedMemoryChannel : IDisposable
 {
     private static readonly TimeSpan s_initializationWait = TimeSpan.FromSeconds(2);
 
