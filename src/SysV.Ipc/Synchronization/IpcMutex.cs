@@ -14,7 +14,10 @@ namespace SysV.Ipc;
 /// SEM_UNDO}; then GETVAL F: if 0, semop {F, +1}; otherwise the previous owner died (its pid is GETPID
 /// of F) and the new owner does semop {F, -v}, {F, +1}. Release: one semop {F, -1, IPC_NOWAIT},
 /// {L, +1, SEM_UNDO}.</para>
-/// <para>Costs: an uncontended acquire is three system calls (semop, semctl, semop), a release one.
+/// <para>Costs: an uncontended acquire is three system calls (semop, semctl, semop), a release one. A
+/// contended acquire waits in semtimedop slices of 50 ms, so that <see cref="Dispose"/> on another thread
+/// wakes it (with <see cref="ObjectDisposedException"/>, the lock not taken) instead of leaving it to take
+/// the lock later for a disposed object.
 /// The mutex is not reentrant: acquiring it again on the thread that holds it through the same object
 /// throws <see cref="LockRecursionException"/>. It may be released on another thread than the one that
 /// acquired it (SEM_UNDO records belong to the process).</para>
@@ -28,9 +31,15 @@ public sealed class IpcMutex : IDisposable
     private readonly bool _ownsSet;
     private readonly int _lock;
     private readonly int _owned;
+    private readonly CancellationTokenSource _disposing = new();
     private long _generation;
     private long _heldGeneration = -1;
     private int _ownerThreadId;
+
+    // 1 for the object until Dispose, plus 1 per acquisition in flight or held: the set is disposed (and
+    // removed, if asked) only when it reaches 0, so a release never finds it disposed under the lock.
+    private int _users = 1;
+    private int _disposed;
 
     private IpcMutex(SemaphoreSet set, int index, bool ownsSet)
     {
@@ -135,44 +144,76 @@ public sealed class IpcMutex : IDisposable
     /// <param name="scope">The ownership when the result is true.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Whether the mutex was taken.</returns>
+    /// <exception cref="ObjectDisposedException">The mutex was disposed before or while waiting (a waiting thread is woken within about 50 ms, without the lock).</exception>
     public bool TryAcquire(TimeSpan timeout, out IpcMutexScope scope, CancellationToken cancellationToken = default)
     {
         scope = default;
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId)
         {
             throw new LockRecursionException($"This thread already holds the mutex on {_set} (semaphore {_lock}); IpcMutex is not reentrant.");
         }
 
-        if (!_set.TryWait(_lock, timeout, 1, undo: true, cancellationToken))
+        if (!TryAddUser())
         {
-            return false;
+            throw new ObjectDisposedException(nameof(IpcMutex), $"The {this} was disposed.");
         }
 
-        int abandonedBy;
+        bool held = false;
         try
         {
-            abandonedBy = TakeOwnedFlag();
+            if (!WaitForLock(timeout, cancellationToken))
+            {
+                return false;
+            }
+
+            held = true;
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw Disposed(); // disposed as the lock came: release it below, never keep it
+            }
+
+            int abandonedBy = TakeOwnedFlag();
+            long generation = ++_generation;
+            Volatile.Write(ref _heldGeneration, generation);
+            Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
+            scope = new IpcMutexScope(this, generation, abandonedBy);
+            return true;
         }
         catch
         {
-            _set.Release(_lock, 1, undo: true);
+            if (held)
+            {
+                _set.Release(_lock, 1, undo: true);
+                held = false;
+            }
+
             throw;
         }
-
-        long generation = ++_generation;
-        Volatile.Write(ref _heldGeneration, generation);
-        Volatile.Write(ref _ownerThreadId, Environment.CurrentManagedThreadId);
-        scope = new IpcMutexScope(this, generation, abandonedBy);
-        return true;
+        finally
+        {
+            if (!held)
+            {
+                RemoveUser(); // a held lock keeps its user until Release
+            }
+        }
     }
 
-    /// <summary>Disposes the semaphore set object if the mutex created or opened it (removing the set only if asked to on creation).</summary>
+    /// <summary>
+    /// Disposes the semaphore set object if the mutex created or opened it (removing the set only if asked to
+    /// on creation). A thread waiting in <see cref="Acquire()"/> or <see cref="TryAcquire"/> on this object wakes
+    /// with <see cref="ObjectDisposedException"/> and without the lock; a scope still held releases normally,
+    /// and the set is disposed after that release.
+    /// </summary>
     public void Dispose()
     {
-        if (_ownsSet)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            _set.Dispose();
+            return;
         }
+
+        _disposing.Cancel();
+        RemoveUser();
     }
 
     /// <inheritdoc/>
@@ -188,19 +229,81 @@ public sealed class IpcMutex : IDisposable
         }
 
         Volatile.Write(ref _ownerThreadId, 0);
-        ReadOnlySpan<SemaphoreOperation> release =
-        [
-            SemaphoreOperation.Wait(_owned, 1, SemaphoreOperationFlags.NoWait),
-            SemaphoreOperation.Release(_lock, 1, SemaphoreOperationFlags.Undo),
-        ];
-        if (!_set.Operate(release))
+        try
         {
-            // The flag was 0: someone changed the semaphores outside the protocol (SETVAL, SETALL). Free the lock anyway.
-            _set.Release(_lock, 1, undo: true);
-            throw new InvalidOperationException(
-                $"The owned flag (semaphore {_owned}) of the mutex on {_set} was 0 while this process held the lock: something changed the semaphores outside the mutex protocol. The lock was released.");
+            ReadOnlySpan<SemaphoreOperation> release =
+            [
+                SemaphoreOperation.Wait(_owned, 1, SemaphoreOperationFlags.NoWait),
+                SemaphoreOperation.Release(_lock, 1, SemaphoreOperationFlags.Undo),
+            ];
+            if (!_set.Operate(release))
+            {
+                // The flag was 0: someone changed the semaphores outside the protocol (SETVAL, SETALL). Free the lock anyway.
+                _set.Release(_lock, 1, undo: true);
+                throw new InvalidOperationException(
+                    $"The owned flag (semaphore {_owned}) of the mutex on {_set} was 0 while this process held the lock: something changed the semaphores outside the mutex protocol. The lock was released.");
+            }
+        }
+        finally
+        {
+            RemoveUser();
         }
     }
+
+    /// <summary>
+    /// Waits for the lock semaphore. The first try never blocks (an uncontended acquire stays one semop);
+    /// a wait then also watches <see cref="Dispose"/>, in semtimedop slices of 50 ms.
+    /// </summary>
+    private bool WaitForLock(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        bool taken = _set.TryWait(_lock, TimeSpan.Zero, 1, undo: true);
+        if (taken || timeout == TimeSpan.Zero)
+        {
+            return taken;
+        }
+
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return _set.TryWait(_lock, timeout, 1, undo: true, linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Disposed();
+        }
+    }
+
+    private bool TryAddUser()
+    {
+        int users = Volatile.Read(ref _users);
+        while (users > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _users, users + 1, users);
+            if (seen == users)
+            {
+                return true;
+            }
+
+            users = seen;
+        }
+
+        return false;
+    }
+
+    private void RemoveUser()
+    {
+        if (Interlocked.Decrement(ref _users) == 0)
+        {
+            _disposing.Dispose();
+            if (_ownsSet)
+            {
+                _set.Dispose();
+            }
+        }
+    }
+
+    private ObjectDisposedException Disposed() => new(nameof(IpcMutex), $"The {this} was disposed while this call waited for it; the lock was not taken.");
 
     /// <summary>Raises the owned flag; returns the pid of an owner that died holding the mutex, or 0.</summary>
     private int TakeOwnedFlag()
