@@ -62,6 +62,7 @@ public sealed class HelpAndProcessTests : IpcLeakGuard
     }
 
     [Fact]
+    [Trait("Category", CrossUser.Trait)]
     public void BuiltTool_AsAnotherUser_IsRefusedWithIpcrmsMessage_AndRemovesNothing()
     {
         // Root-owned 0600 objects, then the tool run as 'nobody' (setpriv): the kernel says EPERM/EACCES.
@@ -85,7 +86,7 @@ public sealed class HelpAndProcessTests : IpcLeakGuard
 
     private static CliRunner.Result RunAsNobody(params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "sysvipc.dll");
+        string dll = CrossUser.ReadablePath("sysvipc.dll");
         Shell.Result result = Shell.Run("setpriv", [.. AsNobody, "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "dotnet", "exec", dll, .. args]);
         return new CliRunner.Result(result.ExitCode, result.StandardOutput, result.StandardError);
     }

@@ -9,6 +9,7 @@ namespace SysV.Ipc.Tests.Foundation;
 /// EACCES and EPERM for real: the segment belongs to root, and a child runs as user nobody (setpriv, no
 /// capabilities), so the kernel's permission checks apply to it.
 /// </summary>
+[Trait("Category", CrossUser.Trait)]
 public sealed class PermissionTests : IpcLeakGuard
 {
     private static readonly string s_nobody = IsolatedChild.NobodyId.ToString(CultureInfo.InvariantCulture);

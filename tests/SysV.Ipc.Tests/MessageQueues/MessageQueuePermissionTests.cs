@@ -10,6 +10,7 @@ namespace SysV.Ipc.Tests.MessageQueues;
 /// (nobody, through util-linux's setpriv): read permission lets it receive, only write lets it send, and
 /// only the owner or creator may change or remove the queue. Needs root to switch users.
 /// </summary>
+[Trait("Category", CrossUser.Trait)]
 public sealed class MessageQueuePermissionTests : IpcLeakGuard
 {
     private const string Nobody = "65534";
@@ -86,20 +87,7 @@ public sealed class MessageQueuePermissionTests : IpcLeakGuard
 
     private static string RunAsNobody(IpcKey key)
     {
-        var psi = new ProcessStartInfo("setpriv")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in (string[])[$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "dotnet", "exec", typeof(RemoteExecutor).Assembly.Location,
-            "--remote", typeof(MessageQueuePermissionTests).FullName!, nameof(TryEverythingAsAnotherUser), key.Value.ToString(CultureInfo.InvariantCulture)])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        ProcessStartInfo psi = CrossUser.RemoteStartInfo(IsolatedChild.NobodyId, typeof(MessageQueuePermissionTests), nameof(TryEverythingAsAnotherUser), [key.Value.ToString(CultureInfo.InvariantCulture)]);
         using RemoteProcess child = RemoteProcess.Start(psi, "queue access as nobody");
         child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
         return child.StandardOutput;

@@ -10,6 +10,7 @@ namespace SysV.Ipc.Tests.Semaphores;
 /// through util-linux's setpriv): read permission lets it read values, only write (alter) lets it operate,
 /// and only the owner or creator may change or remove the set. Needs root to switch users.
 /// </summary>
+[Trait("Category", CrossUser.Trait)]
 public sealed class SemaphorePermissionTests : IpcLeakGuard
 {
     private const string Nobody = "65534";
@@ -74,20 +75,7 @@ public sealed class SemaphorePermissionTests : IpcLeakGuard
 
     private static string RunAsNobody(string method, params string[] args)
     {
-        var psi = new ProcessStartInfo("setpriv")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in (string[])[$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "dotnet", "exec", typeof(RemoteExecutor).Assembly.Location,
-            "--remote", typeof(SemaphorePermissionTests).FullName!, method, .. args])
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        ProcessStartInfo psi = CrossUser.RemoteStartInfo(IsolatedChild.NobodyId, typeof(SemaphorePermissionTests), method, args);
         using RemoteProcess child = RemoteProcess.Start(psi, method + " as nobody");
         child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
         return child.StandardOutput;
