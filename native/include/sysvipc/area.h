@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
+#include <sys/ipc.h> /* key_t, also under -std=c11 */
 
 #include "error.h"
 
