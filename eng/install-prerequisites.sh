@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks use beyond the .NET SDK, gcc and util-linux, from Debian's packages:
-# - gcc-aarch64-linux-gnu: the struct-layout test also checks the arm64 layouts against arm64 headers;
+# - gcc-aarch64-linux-gnu: the struct-layout test also checks the arm64 layouts against arm64 headers, and
+#   eng/pack.sh links the tool's linux-arm64 Native AOT package with it;
 # - python3-sysv-ipc: a contender in the benchmark harness, and the other side of the python interop tests;
 # - strace: a semaphore test proves each operation is exactly one system call;
 # - tzdata: the CLI's time-zone parity test compares local times with ipcs under another zone.
