@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Xml.Linq;
 using SysV.Ipc.AotSmoke;
 using SysV.Ipc.Tests.Cli;
 using SysV.Ipc.Tests.Infrastructure;
@@ -11,8 +13,10 @@ namespace SysV.Ipc.Tests.Aot;
 /// <summary>
 /// The library and the sysvipc tool compiled with native AOT, and the smoke program trimmed (the library
 /// declares IsAotCompatible and IsTrimmable): they publish without a trimming or AOT warning, and the
-/// programs really work, alone and next to JIT processes. Publishing takes a minute or two, so it happens
-/// once for the class.
+/// programs really work, alone and next to JIT processes. The tool is packed as its users get it (the
+/// RID-specific Native AOT tool package and the package pointing to it, in a folder feed) and installed
+/// from that feed with <c>dotnet tool install</c>: the tests run the installed command. Publishing takes a
+/// minute or two, so it happens once for the class.
 /// </summary>
 public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.Builds>
 {
@@ -35,6 +39,40 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
         Assert.False(File.Exists(Path.ChangeExtension(_builds.SmokeBinary, ".dll")));
         Assert.False(File.Exists(Path.ChangeExtension(_builds.CliBinary, ".dll")));
         Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(_builds.CliBinary)[..4]);
+    }
+
+    [Fact]
+    public void TheToolPackages_HoldTheNativeExecutableOnly_AndPointToEveryRid()
+    {
+        using (ZipArchive native = ZipFile.OpenRead(_builds.NativeToolPackage))
+        {
+            string prefix = $"tools/any/{Builds.RuntimeRid}/";
+            Assert.Equal(
+                [prefix + "DotnetToolSettings.xml", prefix + "sysvipc"],
+                native.Entries.Select(e => e.FullName).Where(n => n.StartsWith("tools/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            Assert.Contains("LICENSE", native.Entries.Select(e => e.FullName));
+        }
+
+        using ZipArchive pointer = ZipFile.OpenRead(_builds.ToolPackage);
+        using var reader = new StreamReader(pointer.GetEntry("tools/any/any/DotnetToolSettings.xml")!.Open());
+        XElement settings = XElement.Parse(reader.ReadToEnd());
+        Assert.Equal(
+            [("linux-x64", "SysV.Ipc.Cli.linux-x64"), ("linux-arm64", "SysV.Ipc.Cli.linux-arm64"), ("any", "SysV.Ipc.Cli.any")],
+            settings.Descendants("RuntimeIdentifierPackage").Select(p => ((string)p.Attribute("RuntimeIdentifier")!, (string)p.Attribute("Id")!)));
+        Assert.Equal("sysvipc", (string?)settings.Descendants("Command").Single().Attribute("Name"));
+    }
+
+    [Fact]
+    public void TheInstalledTool_IsTheNativeExecutable_AndListsWhatIpcsLists()
+    {
+        // dotnet tool install links the command to the native executable of the RID package.
+        string target = new FileInfo(_builds.CliBinary).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? _builds.CliBinary;
+        Assert.Contains($"sysv.ipc.cli.{Builds.RuntimeRid}", target, StringComparison.Ordinal);
+
+        using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 4096, options: new() { RemoveOnDispose = true });
+        using var queue = MessageQueue.Create(TestKeys.Unique());
+        queue.RemoveOnDispose = true;
+        Assert.Equal(Shell.Check("ipcs"), Shell.Check(_builds.CliBinary, "ls"));
     }
 
     [Fact]
@@ -140,12 +178,15 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
         {
             Directory = Path.Combine(Path.GetTempPath(), "sysvipc-aot-" + Guid.NewGuid().ToString("N"));
             SmokePublish = Publish("tests/SysV.Ipc.AotSmoke", "smoke");
-            CliPublish = Publish("src/SysV.Ipc.Cli", "cli");
+            CliPublish = PackAndInstallTool();
             TrimmedPublish = Publish("tests/SysV.Ipc.AotSmoke", "trimmed", "-p:PublishAot=false", "-p:PublishTrimmed=true", "--self-contained");
             SmokeBinary = Path.Combine(Directory, "smoke", "SysV.Ipc.AotSmoke");
-            CliBinary = Path.Combine(Directory, "cli", "sysvipc");
+            CliBinary = Path.Combine(Directory, "tools", "sysvipc");
             TrimmedSmokeBinary = Path.Combine(Directory, "trimmed", "SysV.Ipc.AotSmoke");
         }
+
+        /// <summary>The RID of this machine's tool package.</summary>
+        public static string RuntimeRid => "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
 
         public string Directory { get; }
 
@@ -157,7 +198,15 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
 
         public string SmokeBinary { get; }
 
+        /// <summary>The sysvipc command installed by <c>dotnet tool install --tool-path</c> from the feed.</summary>
         public string CliBinary { get; }
+
+        /// <summary>SysV.Ipc.Cli.nupkg, the package users name, pointing to the RID-specific ones.</summary>
+        public string ToolPackage => System.IO.Directory.GetFiles(Path.Combine(Directory, "feed"), "SysV.Ipc.Cli.*.nupkg")
+            .Single(f => char.IsAsciiDigit(Path.GetFileName(f)["SysV.Ipc.Cli.".Length]));
+
+        /// <summary>SysV.Ipc.Cli.RID.nupkg, with the native executable.</summary>
+        public string NativeToolPackage => System.IO.Directory.GetFiles(Path.Combine(Directory, "feed"), $"SysV.Ipc.Cli.{RuntimeRid}.*.nupkg").Single();
 
         /// <summary>The smoke program trimmed and self-contained, running on the JIT.</summary>
         public string TrimmedSmokeBinary { get; }
@@ -183,6 +232,42 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
                 : throw new InvalidOperationException($"dotnet publish {project} {string.Join(' ', properties)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
         }
 
-        private static string RuntimeRid => "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        /// <summary>
+        /// The tool's native package for this machine's RID (<c>dotnet pack -r</c>, which publishes it with native
+        /// AOT: its output is what the warning checks read), the pointer package (from the suite's build), both
+        /// into a folder feed; then <c>dotnet tool install</c> from that feed alone, with a private package cache
+        /// so no package of the same version from an earlier run is taken instead.
+        /// </summary>
+        private Shell.Result PackAndInstallTool()
+        {
+            string cli = Path.Combine(RepositoryPaths.Root, "src", "SysV.Ipc.Cli");
+            string feed = Path.Combine(Directory, "feed");
+            Shell.Result pack = Check(Shell.Run(
+                "dotnet",
+                ["pack", cli, "-c", "Release", "-r", RuntimeRid, "-nologo", "--artifacts-path", Path.Combine(Directory, "artifacts-cli"), "-o", feed],
+                TimeSpan.FromMinutes(10)));
+            Check(Shell.Run("dotnet", ["pack", cli, "-c", "Release", "--no-build", "-nologo", "-o", feed], TimeSpan.FromMinutes(5)));
+
+            string config = Path.Combine(Directory, "nuget.config");
+            File.WriteAllText(config, $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="local" value="{feed}" />
+                  </packageSources>
+                </configuration>
+                """);
+            Check(Shell.Run(
+                "dotnet",
+                ["tool", "install", "SysV.Ipc.Cli", "--tool-path", Path.Combine(Directory, "tools"), "--configfile", config],
+                TimeSpan.FromMinutes(5),
+                new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Directory, "packages") }));
+            return pack;
+
+            static Shell.Result Check(Shell.Result result) => result.ExitCode == 0
+                ? result
+                : throw new InvalidOperationException($"exit {result.ExitCode}:\n{result.StandardOutput}\n{result.StandardError}");
+        }
     }
 }
