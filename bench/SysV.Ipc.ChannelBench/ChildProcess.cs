@@ -47,20 +47,18 @@ internal sealed class ChildProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts this harness in child mode.</summary>
-    public static ChildProcess Harness(params string[] args)
-    {
-        string self = typeof(ChildProcess).Assembly.Location;
-        string host = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(host);
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            psi.ArgumentList.Add("exec");
-            psi.ArgumentList.Add(self);
-        }
+    /// <summary>
+    /// Starts this program again in child mode as the partner of a measurement: on the partner's CPU when
+    /// the pair is pinned (<see cref="CpuPinning"/>). Through "dotnet exec" on the JIT, or the native
+    /// executable itself when published with Native AOT.
+    /// </summary>
+    public static ChildProcess Partner(params string[] args) => new(CpuPinning.ForPartner(SelfHost(out string[] prefix), [.. prefix, "--child", .. args]));
 
-        psi.ArgumentList.Add("--child");
-        foreach (string arg in args)
+    /// <summary>Starts this program again in child mode, on this process's CPU (a driver that starts its own partner).</summary>
+    public static ChildProcess Self(params string[] args)
+    {
+        var psi = new ProcessStartInfo(SelfHost(out string[] prefix));
+        foreach (string arg in (string[])[.. prefix, "--child", .. args])
         {
             psi.ArgumentList.Add(arg);
         }
@@ -81,6 +79,14 @@ internal sealed class ChildProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>The executable to start this program again, and the arguments before its own ("exec" and the assembly on the JIT).</summary>
+    private static string SelfHost(out string[] prefix)
+    {
+        string host = Environment.ProcessPath!;
+        prefix = Path.GetFileNameWithoutExtension(host) == "dotnet" ? ["exec", Path.Combine(AppContext.BaseDirectory, typeof(ChildProcess).Assembly.GetName().Name + ".dll")] : [];
+        return host;
+    }
 
     /// <summary>Waits for a line starting with <paramref name="prefix"/>; returns the rest of it.</summary>
     public string WaitFor(string prefix, TimeSpan timeout)

@@ -20,7 +20,7 @@ internal sealed class MessageQueueContender : IContender
     {
         using MessageQueue queue = MessageQueue.Create(IpcKey.Private);
         queue.RemoveOnDispose = true;
-        using ChildProcess consumer = ChildProcess.Harness("msgq-consume", Arg(queue.Id), Arg(size), Arg(count));
+        using ChildProcess consumer = ChildProcess.Partner("msgq-consume", Arg(queue.Id), Arg(size), Arg(count));
         consumer.WaitFor("READY", TimeSpan.FromSeconds(60));
         var body = new byte[size];
         long start = Clock.NowNanoseconds();
@@ -38,7 +38,7 @@ internal sealed class MessageQueueContender : IContender
     {
         using MessageQueue queue = MessageQueue.Create(IpcKey.Private);
         queue.RemoveOnDispose = true;
-        using ChildProcess ponger = ChildProcess.Harness("msgq-pong", Arg(queue.Id), Arg(size), Arg(rounds));
+        using ChildProcess ponger = ChildProcess.Partner("msgq-pong", Arg(queue.Id), Arg(size), Arg(rounds));
         ponger.WaitFor("READY", TimeSpan.FromSeconds(60));
         var body = new byte[size];
         var samples = new long[rounds];
@@ -192,7 +192,7 @@ internal sealed class StreamContender(bool socket) : IContender
                 var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 listener.Bind(new UnixDomainSocketEndPoint(path));
                 listener.Listen(1);
-                ChildProcess child = ChildProcess.Harness([role, "socket", path, .. args]);
+                ChildProcess child = ChildProcess.Partner([role, "socket", path, .. args]);
                 Socket accepted = listener.Accept();
                 listener.Dispose();
                 File.Delete(path);
@@ -205,7 +205,7 @@ internal sealed class StreamContender(bool socket) : IContender
 
             var toChild = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
             var fromChild = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
-            ChildProcess pipeChild = ChildProcess.Harness([role, "pipe", toChild.GetClientHandleAsString(), fromChild.GetClientHandleAsString(), .. args]);
+            ChildProcess pipeChild = ChildProcess.Partner([role, "pipe", toChild.GetClientHandleAsString(), fromChild.GetClientHandleAsString(), .. args]);
             toChild.DisposeLocalCopyOfClientHandle();
             fromChild.DisposeLocalCopyOfClientHandle();
             pipeChild.WaitFor("READY", TimeSpan.FromSeconds(60));

@@ -22,6 +22,10 @@ internal static class MachineInfo
         return pretty?["PRETTY_NAME=".Length..].Trim('"') ?? RuntimeInformation.OSDescription;
     }
 
+    /// <summary>One line naming the machine and the software measured on.</summary>
+    public static string Describe() =>
+        $"{Cpu()}, {Environment.ProcessorCount} logical CPUs, {Os()}, Linux {Kernel()}, .NET {Environment.Version}";
+
     /// <summary>The 1-minute load average.</summary>
     public static double Load() => double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 

@@ -8,7 +8,8 @@ internal static class NativeBuild
     private static readonly string s_directory = Path.Combine(Path.GetTempPath(), $"channelbench-native-{Environment.ProcessId}");
     private static readonly Dictionary<string, string> s_built = [];
 
-    public static string Program(string name)
+    /// <summary>Builds bench/c/channel/SOURCE.c as <paramref name="name"/> (with -D<paramref name="define"/> when given); returns the executable.</summary>
+    public static string Program(string name, string? source = null, string? define = null)
     {
         lock (s_built)
         {
@@ -18,13 +19,25 @@ internal static class NativeBuild
             }
 
             Directory.CreateDirectory(s_directory);
-            string source = Path.Combine(AppContext.BaseDirectory, "c", name + ".c");
+            string file = Path.Combine(AppContext.BaseDirectory, "c", (source ?? name) + ".c");
             path = Path.Combine(s_directory, name);
-            using ChildProcess gcc = ChildProcess.Program("gcc", "-O2", "-Wall", "-Werror", "-o", path, source);
+            string[] defines = define is null ? [] : ["-D" + define];
+            using ChildProcess gcc = ChildProcess.Program("gcc", ["-O2", "-Wall", "-Werror", .. defines, "-o", path, file]);
             gcc.WaitForSuccess(TimeSpan.FromMinutes(2));
             s_built[name] = path;
             return path;
         }
+    }
+
+    /// <summary>Builds every C program now, so no gcc runs during the (pinned) measurements.</summary>
+    public static void BuildAll()
+    {
+        foreach (string name in (string[])["ring_spsc", "futex_pingpong", "msgq_pingpong", "memcpy_bw", "cacheline_pingpong"])
+        {
+            _ = Program(name);
+        }
+
+        _ = Program("ring_spsc_batch", "ring_spsc", "HEAD_PER_BATCH");
     }
 
     public static string GccVersion()
@@ -44,13 +57,17 @@ internal static class NativeBuild
         }
     }
 
-    /// <summary>Runs a program that writes round-trip samples (u64 ns) to a file.</summary>
-    public static long[] Samples(string program, params string[] args)
+    /// <summary>Runs a program that writes round-trip samples (u64 ns) to a file named by its last argument.</summary>
+    public static long[] Samples(string program, params string[] args) => Samples(file => ChildProcess.Program(program, [.. args, file]));
+
+    /// <summary>Runs a process (started with the samples file's path) that writes round-trip samples (u64 ns) to that file.</summary>
+    public static long[] Samples(Func<string, ChildProcess> start)
     {
+        Directory.CreateDirectory(s_directory);
         string file = Path.Combine(s_directory, $"samples-{Guid.NewGuid():N}.bin");
         try
         {
-            using ChildProcess child = ChildProcess.Program(program, [.. args, file]);
+            using ChildProcess child = start(file);
             child.WaitForSuccess(TimeSpan.FromMinutes(10));
             byte[] bytes = File.ReadAllBytes(file);
             return [.. System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes)];
@@ -62,32 +79,69 @@ internal static class NativeBuild
     }
 
     /// <summary>Runs a program that prints "elapsed_ns N".</summary>
-    public static double ElapsedSeconds(string program, params string[] args)
+    public static double ElapsedSeconds(string program, params string[] args) => ElapsedSeconds(ChildProcess.Program(program, args));
+
+    /// <summary>Waits for a started process that prints "elapsed_ns N"; disposes it.</summary>
+    public static double ElapsedSeconds(ChildProcess started)
     {
-        using ChildProcess child = ChildProcess.Program(program, args);
+        using ChildProcess child = started;
         long ns = child.WaitForLong("elapsed_ns", TimeSpan.FromMinutes(10));
         child.WaitForSuccess(TimeSpan.FromSeconds(30));
         return ns / 1e9;
     }
 }
 
-/// <summary>The C SPSC ring in SysV shared memory (spinning): the bar the channel is held to.</summary>
-internal sealed class CRingContender : IContender
+/// <summary>
+/// The C SPSC ring in SysV shared memory (spinning): the classic design (head handed back per message),
+/// or the same ring handing the head back per batch as the channel does (the design to beat).
+/// </summary>
+internal sealed class CRingContender(bool batch = false) : IContender
 {
-    public string Name => "C SPSC ring in SysV shm (gcc -O2, spinning)";
+    public string Name => NameOf(batch);
+
+    public static string NameOf(bool batch) => batch
+        ? "C SPSC ring, head per batch (gcc -O2, spinning)"
+        : "C SPSC ring in SysV shm (gcc -O2, spinning)";
 
     public bool Supports(int size) => true;
 
+    private static string Program(bool batch) => batch ? NativeBuild.Program("ring_spsc_batch", "ring_spsc", "HEAD_PER_BATCH") : NativeBuild.Program("ring_spsc");
+
     public ThroughputResult Throughput(int size, long count)
     {
-        double seconds = NativeBuild.ElapsedSeconds(NativeBuild.Program("ring_spsc"), "throughput", Arg(size), Arg(count), Arg(BenchSettings.RingCapacity(size)));
+        double seconds = NativeBuild.ElapsedSeconds(Program(batch), "throughput", Arg(size), Arg(count), Arg(BenchSettings.RingCapacity(size)));
         return new ThroughputResult(Name, size, count, seconds);
     }
 
     public LatencyResult PingPong(int size, int rounds) =>
-        LatencyResult.From(Name, size, NativeBuild.Samples(NativeBuild.Program("ring_spsc"), "pingpong", Arg(size), Arg(rounds), Arg(BenchSettings.RingCapacity(size))));
+        LatencyResult.From(Name, size, NativeBuild.Samples(Program(batch), "pingpong", Arg(size), Arg(rounds), Arg(BenchSettings.RingCapacity(size))));
 
     private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The limit of a round trip between the two CPUs: one cache line passed back and forth between two
+/// processes, nothing else (bench/c/channel/cacheline_pingpong.c). Measured at the smallest size only.
+/// </summary>
+internal sealed class CacheLineContender : IContender
+{
+    public string Name => "the limit: bare cache-line ping-pong (C)";
+
+    public bool Supports(int size) => size == BenchSettings.AllSizes[0];
+
+    public ThroughputResult? Throughput(int size, long count) => null;
+
+    public LatencyResult PingPong(int size, int rounds) =>
+        LatencyResult.From(Name, size, NativeBuild.Samples(NativeBuild.Program("cacheline_pingpong"), rounds.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>The probe taken before every repeat: the mean of a 2,000-round trip between the two CPUs, in nanoseconds.</summary>
+    public static double Probe()
+    {
+        using ChildProcess child = ChildProcess.Program(NativeBuild.Program("cacheline_pingpong"), "2000");
+        double ns = double.Parse(child.WaitFor("mean_ns", TimeSpan.FromSeconds(30)), CultureInfo.InvariantCulture);
+        child.WaitForSuccess(TimeSpan.FromSeconds(30));
+        return ns;
+    }
 }
 
 /// <summary>C ping-pong through shared memory with FUTEX_WAIT/FUTEX_WAKE, no spinning: the bar for the blocking channel.</summary>
@@ -166,15 +220,33 @@ internal sealed class PythonMessageQueueContender : IContender
     private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Single-thread memcpy bandwidth, the reference for the 1 MiB zero-copy target.</summary>
-internal static class MemcpyBandwidth
+/// <summary>
+/// The limit for large messages: single-thread memcpy of SIZE-byte blocks in one process (C, gcc -O2),
+/// the same block again and again (caches warm) or blocks taken in turn from a ring-sized working set
+/// (as the channel walks its ring). Measured at the largest size only; a "message" is one block.
+/// </summary>
+internal sealed class MemcpyContender(bool hot, int blockSize) : IContender
 {
-    public static (double Hot, double Ring) Measure(int size, long workset, long bytes)
+    public string Name => NameOf(hot);
+
+    public static string NameOf(bool hot) => hot
+        ? "the limit: single-thread memcpy, same block (C)"
+        : "the limit: single-thread memcpy, ring-sized working set (C)";
+
+    public bool Supports(int size) => size == blockSize;
+
+    public ThroughputResult Throughput(int size, long count)
     {
-        using ChildProcess child = ChildProcess.Program(NativeBuild.Program("memcpy_bw"), size.ToString(CultureInfo.InvariantCulture), workset.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture));
-        double hot = double.Parse(child.WaitFor("hot_bytes_per_s", TimeSpan.FromMinutes(5)), CultureInfo.InvariantCulture);
-        double ring = double.Parse(child.WaitFor("ring_bytes_per_s", TimeSpan.FromMinutes(5)), CultureInfo.InvariantCulture);
+        string mode = hot ? "hot" : "ring";
+        long bytes = Math.Max(count * size, 64L << 20);
+        using ChildProcess child = ChildProcess.Program(NativeBuild.Program("memcpy_bw"), Arg(size), Arg(BenchSettings.RingCapacity(size)), Arg(bytes), mode);
+        double bytesPerSecond = double.Parse(child.WaitFor(mode + "_bytes_per_s", TimeSpan.FromMinutes(5)), CultureInfo.InvariantCulture);
         child.WaitForSuccess(TimeSpan.FromSeconds(30));
-        return (hot / 1e9, ring / 1e9);
+        long blocks = bytes / size;
+        return new ThroughputResult(Name, size, blocks, blocks * (double)size / bytesPerSecond);
     }
+
+    public LatencyResult? PingPong(int size, int rounds) => null;
+
+    private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -2,69 +2,114 @@ using System.Diagnostics;
 using SysV.Ipc;
 using SysV.Ipc.ChannelBench;
 
-// The SharedMemoryChannel benchmark: every contender, every message size, in one invocation.
+// The SharedMemoryChannel benchmark: every contender, every message size, in one invocation, both
+// processes of every contender pinned to the same two CPUs.
 //   dotnet run -c Release --project bench/SysV.Ipc.ChannelBench [-- --quick | --smoke] [--output DIR] [--no-docs]
-// Full mode writes the "## SharedMemoryChannel" section of docs/benchmarks.md and its charts.
+//       [--cpus A,B|none] [--aot-peer PATH | --no-aot] [--max-others 0.10] [--repeats N] [--only TEXT]
+//   dotnet run -c Release --project bench/SysV.Ipc.ChannelBench -- --compose RUNDIR... [--output DIR]
+// A run writes results.json and section.md to --output (default docs/, where it also replaces the
+// "## SharedMemoryChannel" section of benchmarks.md and the charts); --compose puts several runs side by side.
 
 if (args.Length > 0 && args[0] == "--child")
 {
     return RunChild(args[1], args[2..]);
 }
 
-BenchSettings settings = args.Contains("--smoke") ? BenchSettings.Smoke : args.Contains("--quick") ? BenchSettings.Quick : BenchSettings.Full;
 string? output = ValueOf("--output");
-string docs = output ?? FindDocs();
+string docs = FindDocs();
+if (args.Length > 0 && args[0] == "--compose")
+{
+    string[] runs = [.. args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))];
+    string target = output ?? docs;
+    Compose.Write(runs, target);
+    Console.WriteLine($"wrote the section of {runs.Length} run(s) into {Path.Combine(target, "benchmarks.md")}");
+    return 0;
+}
+
+BenchSettings settings = args.Contains("--smoke") ? BenchSettings.Smoke : args.Contains("--quick") ? BenchSettings.Quick : BenchSettings.Full;
+if (ValueOf("--repeats") is { } repeats)
+{
+    settings = settings with { Repeats = int.Parse(repeats, System.Globalization.CultureInfo.InvariantCulture) };
+}
+
+double maxOthers = ValueOf("--max-others") is { } m ? double.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0.10;
 bool writeDocs = !args.Contains("--no-docs");
 string? only = ValueOf("--only");
+string resultDirectory = output ?? docs;
 
-var contenders = new List<IContender>
-{
-    new ChannelContender(zeroCopy: false, spin: true),
-    new ChannelContender(zeroCopy: true, spin: true),
-    new ChannelContender(zeroCopy: false, spin: false),
-    new ChannelContender(zeroCopy: true, spin: false),
-    new CRingContender(),
-    new CFutexContender(),
-    new MessageQueueContender(),
-    new CMessageQueueContender(),
-    new StreamContender(socket: false),
-    new StreamContender(socket: true),
-};
-bool python = PythonMessageQueueContender.IsAvailable();
-if (python)
-{
-    contenders.Add(new PythonMessageQueueContender());
-}
-else
-{
-    Console.WriteLine("python3-sysv-ipc is not installed (eng/install-prerequisites.sh installs it): its contender is skipped.");
-}
-
-if (only is not null)
-{
-    contenders.RemoveAll(c => !c.Name.Contains(only, StringComparison.OrdinalIgnoreCase));
-}
-
-var started = DateTimeOffset.UtcNow;
-double loadBefore = MachineInfo.Load();
-double busyBefore = MachineInfo.BusyOverOneSecond();
-var clock = Stopwatch.StartNew();
-var throughput = new List<ThroughputResult>();
-var latency = new List<LatencyResult>();
-var failures = new List<string>();
 try
 {
-    foreach (int size in settings.Sizes)
+    // Everything that builds runs before the pinning, on both CPUs.
+    string? aotPeer = ValueOf("--aot-peer") ?? (settings.Mode == "full" && !args.Contains("--no-aot") ? AotPeer.Publish(docs) : null);
+    int largest = settings.Sizes.Max();
+    var contenders = new List<IContender>
     {
-        Measure([.. contenders.Where(c => c.Supports(size))], size, settings, throughput, latency, failures);
+        new ChannelContender(zeroCopy: false, spin: true),
+        new ChannelContender(zeroCopy: true, spin: true),
+        new ChannelContender(zeroCopy: false, spin: false),
+        new ChannelContender(zeroCopy: true, spin: false),
+    };
+    if (aotPeer is not null)
+    {
+        contenders.Add(new ChannelContender(zeroCopy: false, spin: true, aotPeer));
+        contenders.Add(new ChannelContender(zeroCopy: true, spin: true, aotPeer));
+        contenders.Add(new ChannelContender(zeroCopy: false, spin: false, aotPeer));
+    }
+    else
+    {
+        Console.WriteLine("Native AOT rows skipped (full mode publishes bench/SysV.Ipc.ChannelBench.Aot; or pass --aot-peer PATH).");
     }
 
-    int largest = settings.Sizes.Max();
-    (double memcpyHot, double memcpyRing) = MemcpyBandwidth.Measure(largest, BenchSettings.RingCapacity(largest), (long)Math.Max(settings.Scale * (8L << 30), 64L << 20));
-    Console.WriteLine($"memcpy {largest} B blocks: {memcpyHot:N2} GB/s hot, {memcpyRing:N2} GB/s through a {BenchSettings.RingCapacity(largest) >> 20} MiB working set");
+    contenders.AddRange(
+    [
+        new CacheLineContender(),
+        new MemcpyContender(hot: true, largest),
+        new MemcpyContender(hot: false, largest),
+        new CRingContender(batch: false),
+        new CRingContender(batch: true),
+        new CFutexContender(),
+        new MessageQueueContender(),
+        new CMessageQueueContender(),
+        new StreamContender(socket: false),
+        new StreamContender(socket: true),
+    ]);
+    bool python = PythonMessageQueueContender.IsAvailable();
+    if (python)
+    {
+        contenders.Add(new PythonMessageQueueContender());
+    }
+    else
+    {
+        Console.WriteLine("python3-sysv-ipc is not installed (eng/install-prerequisites.sh installs it): its contender is skipped.");
+    }
+
+    if (only is not null)
+    {
+        contenders.RemoveAll(c => !c.Name.Contains(only, StringComparison.OrdinalIgnoreCase));
+    }
+
+    NativeBuild.BuildAll();
+    string gcc = NativeBuild.GccVersion();
+    string revision = SourceRevision(docs);
+    (int Own, int Peer)? pair = CpuPinning.PinPair(ValueOf("--cpus"));
+    int[] cpus = pair is { } p ? [p.Own, p.Peer] : [.. Enumerable.Range(0, Environment.ProcessorCount)];
+    Console.WriteLine(pair is { } q
+        ? $"pinned: drivers and this harness on CPU {q.Own}, partners on CPU {q.Peer}; a repeat is redone when other work takes more than {maxOthers:P0} of CPUs {q.Own},{q.Peer}"
+        : "not pinned (--cpus none, or fewer than 2 CPUs)");
+
+    var started = DateTimeOffset.UtcNow;
+    double loadBefore = MachineInfo.Load();
+    double busyBefore = MachineInfo.BusyOverOneSecond();
+    var clock = Stopwatch.StartNew();
+    var measurer = new Measurer(settings, cpus, maxOthers);
+    foreach (int size in settings.Sizes)
+    {
+        measurer.Measure([.. contenders.Where(c => c.Supports(size))], size);
+    }
 
     var run = new RunInfo(
         settings.Mode,
+        settings.Repeats,
         started,
         clock.Elapsed,
         loadBefore,
@@ -72,26 +117,41 @@ try
         busyBefore,
         MachineInfo.BusyOverOneSecond(),
         python,
-        NativeBuild.GccVersion(),
-        SourceRevision(docs));
-    var report = new Report(settings, run, contenders, throughput, latency, failures, memcpyHot, memcpyRing);
-    string markdown = report.Markdown();
+        gcc,
+        revision,
+        pair is { } r ? $"{r.Own},{r.Peer}" : "none",
+        maxOthers,
+        measurer.Redos,
+        measurer.KeptBusy,
+        MachineInfo.Describe(),
+        [.. contenders.Select(c => c.Name)]);
+    var results = new RunResults(run, measurer.Throughput, measurer.Latency, measurer.Failures);
+    var report = new Report(results);
+    string markdown = report.Section();
     Console.WriteLine();
     Console.WriteLine(markdown);
+    Directory.CreateDirectory(resultDirectory);
+    results.Save(resultDirectory);
+    File.WriteAllText(Path.Combine(resultDirectory, "section.md"), markdown);
     if (writeDocs)
     {
-        Directory.CreateDirectory(docs);
-        report.WriteCharts(docs);
-        Report.UpdateSection(Path.Combine(docs, "benchmarks.md"), markdown);
-        Console.WriteLine($"wrote {Path.Combine(docs, "benchmarks.md")} and its charts");
+        report.WriteCharts(resultDirectory);
+        Report.UpdateSection(Path.Combine(resultDirectory, "benchmarks.md"), markdown);
+        Console.WriteLine($"wrote {Path.Combine(resultDirectory, "benchmarks.md")} and its charts");
     }
+
+    return measurer.Failures.Count == 0 ? 0 : 1;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
 finally
 {
     NativeBuild.Cleanup();
+    AotPeer.Cleanup();
 }
-
-return failures.Count == 0 ? 0 : 1;
 
 string? ValueOf(string name)
 {
@@ -129,75 +189,15 @@ static string SourceRevision(string docs)
     }
 }
 
-static void Measure(IContender[] contenders, int size, BenchSettings settings, List<ThroughputResult> throughput, List<LatencyResult> latency, List<string> failures)
-{
-    var runs = contenders.ToDictionary(c => c, _ => new List<ThroughputResult>());
-    var done = new HashSet<IContender>(); // failed, or without a streaming form
-
-    // The repeats are taken in turn across the contenders, not back to back, so a burst of other work on this
-    // shared machine lands on several contenders' runs instead of on all runs of one, and the ratios hold up.
-    for (int r = 0; r < settings.Repeats; r++)
-    {
-        foreach (IContender contender in contenders.Where(c => !done.Contains(c)))
-        {
-            if (!Attempt(contender, size, failures, () => contender.Throughput(size, settings.ThroughputCount(size, contender.SystemCallPerMessage)) is { } result && Add(runs[contender], result)))
-            {
-                done.Add(contender);
-            }
-        }
-    }
-
-    foreach (IContender contender in contenders.Where(c => runs[c].Count > 0))
-    {
-        ThroughputResult median = runs[contender].OrderBy(x => x.Seconds).ElementAt(runs[contender].Count / 2);
-        throughput.Add(median);
-        Console.WriteLine($"throughput {size,8} B  {contender.Name,-58} {median.MessagesPerSecond,14:N0} msg/s {median.GigabytesPerSecond,8:N3} GB/s");
-    }
-
-    foreach (IContender contender in contenders.Where(c => !failures.Any(f => f.StartsWith($"{c.Name}, {size} B:", StringComparison.Ordinal))))
-    {
-        _ = Attempt(contender, size, failures, () =>
-        {
-            LatencyResult? pingPong = contender.PingPong(size, settings.PingPongRounds(size));
-            if (pingPong is null)
-            {
-                return false;
-            }
-
-            latency.Add(pingPong);
-            Console.WriteLine($"ping-pong  {size,8} B  {contender.Name,-58} p50 {pingPong.P50Micros,9:N2} us  p99 {pingPong.P99Micros,9:N2} us");
-            return true;
-        });
-    }
-}
-
-static bool Add(List<ThroughputResult> runs, ThroughputResult result)
-{
-    runs.Add(result);
-    return true;
-}
-
-/// <summary>Runs one measurement; a failure is recorded for the report (and the run goes on) instead of ending the whole benchmark.</summary>
-static bool Attempt(IContender contender, int size, List<string> failures, Func<bool> measure)
-{
-    try
-    {
-        return measure();
-    }
-    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or IpcException)
-    {
-        failures.Add($"{contender.Name}, {size} B: {e.Message.Split('\n')[0]}");
-        Console.Error.WriteLine($"FAILED {contender.Name}, {size} B: {e}");
-        return false;
-    }
-}
-
 static int RunChild(string role, string[] rest)
 {
+    if (ChannelRoles.Run(role, rest))
+    {
+        return 0;
+    }
+
     switch (role)
     {
-        case "channel-consume": ChannelContender.ConsumeChild(rest); break;
-        case "channel-pong": ChannelContender.PongChild(rest); break;
         case "msgq-consume": MessageQueueContender.ConsumeChild(rest); break;
         case "msgq-pong": MessageQueueContender.PongChild(rest); break;
         case "stream-consume": StreamContender.ConsumeChild(rest); break;
@@ -209,6 +209,3 @@ static int RunChild(string role, string[] rest)
 
     return 0;
 }
-
-/// <summary>When and how the run was made.</summary>
-internal sealed record RunInfo(string Mode, DateTimeOffset Started, TimeSpan Duration, double LoadBefore, double LoadAfter, double BusyBefore, double BusyAfter, bool Python, string Gcc, string Revision);

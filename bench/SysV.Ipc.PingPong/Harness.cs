@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using SysV.Ipc.ChannelBench;
 
 namespace SysV.Ipc.PingPong;
 
@@ -27,6 +28,9 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
             var results = s_cases.ToDictionary(c => c, _ => new List<double>());
             output.WriteLine($"Ping-pong between two processes: {options.Iterations} round trips per measurement after {options.Warmup} untimed, {options.Rounds} interleaved rounds, {PingPongTypes.BodySize}-byte messages.");
             output.WriteLine(MachineDescription());
+            output.WriteLine(options.Pinned is { } pair
+                ? $"Pinned: this process (the library's side and the C parents) on CPU {pair.Own}, every partner on CPU {pair.Peer}. Load average before: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}."
+                : $"Not pinned. Load average before: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}.");
             output.WriteLine();
             output.WriteLine("| round | msg C (ns) | msg library (ns) | sem C (ns) | sem library (ns) | 1-process msg C (ns) | 1-process msg library (ns) |");
             output.WriteLine("|---|---|---|---|---|---|---|");
@@ -202,18 +206,11 @@ internal sealed class Harness(HarnessOptions options, TextWriter output)
     private static Process StartPonger(string kind, int id, long count)
     {
         // Started the way this process was: through "dotnet exec" or through the apphost.
+        // On the partner's CPU when pinned (taskset, so the runtime's own threads are there from the start).
         string self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            psi.ArgumentList.Add("exec");
-            psi.ArgumentList.Add(typeof(Harness).Assembly.Location);
-        }
-
-        foreach (string arg in new[] { Ponger.Flag, kind, id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(arg);
-        }
+        string[] prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? ["exec", typeof(Harness).Assembly.Location] : [];
+        ProcessStartInfo psi = CpuPinning.ForPartner(self, [.. prefix, Ponger.Flag, kind, id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture)]);
+        psi.UseShellExecute = false;
 
         return Process.Start(psi) ?? throw new InvalidOperationException("Could not start the ponger process.");
     }

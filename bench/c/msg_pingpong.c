@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pin_peer.h"
 
 #define BODY 64
 
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
     pid_t child = fork();
     if (child < 0) { perror("fork"); msgctl(id, IPC_RMID, NULL); return 1; }
     if (child == 0) {
+        pin_peer();
         struct message m;
         for (long i = 0; i < total; i++) {
             if (receive_retry(id, &m, 1) != 0) _exit(1);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "pin_peer.h"
 
 static int op(int id, unsigned short index, short delta)
 {
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
     pid_t child = fork();
     if (child < 0) { perror("fork"); semctl(id, 0, IPC_RMID); return 1; }
     if (child == 0) {
+        pin_peer();
         for (long i = 0; i < total; i++)
             if (op(id, 0, -1) != 0 || op(id, 1, 1) != 0) _exit(1);
         _exit(0);

@@ -3,7 +3,7 @@
     sysv_ipc_msgq.py throughput SIZE COUNT       prints "elapsed_ns N"
     sysv_ipc_msgq.py pingpong   SIZE ROUNDS FILE writes ROUNDS round-trip times (u64 ns) to FILE
 
-Producer and consumer are separate processes (os.fork); the queue is private and removed at the end.
+Producer and consumer are separate processes (os.fork; the child moves to SYSVIPC_BENCH_PEER_CPU when set); the queue is private and removed at the end.
 """
 import os
 import struct
@@ -21,6 +21,9 @@ def main():
         pid = os.fork()
         if pid == 0:
             try:
+                peer_cpu = os.environ.get("SYSVIPC_BENCH_PEER_CPU")
+                if peer_cpu:
+                    os.sched_setaffinity(0, {int(peer_cpu)})  # the partner's CPU, as bench/c/pin_peer.h does
                 for _ in range(count):
                     message, _ = queue.receive(type=1)
                     if mode == "pingpong":

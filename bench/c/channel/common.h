@@ -11,6 +11,7 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#include "pin_peer.h"
 
 static inline uint64_t now_ns(void)
 {

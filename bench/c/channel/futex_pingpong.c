@@ -33,6 +33,7 @@ int main(int argc, char **argv)
     memset(src, 0x5a, size);
     pid_t pid = fork();
     if (pid == 0) {
+        pin_peer();
         __atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
         for (uint32_t i = 0; i < (uint32_t)rounds; i++) {
             wait_change(&s->ping, i);

@@ -23,6 +23,7 @@ int main(int argc, char **argv)
     int throughput = strcmp(argv[1], "throughput") == 0;
     pid_t pid = fork();
     if (pid == 0) {
+        pin_peer();
         static struct message r;
         for (long i = 0; i < count; i++) {
             if (msgrcv(q, &r, sizeof r.body, 1, 0) < 0) die("msgrcv");

@@ -5,8 +5,10 @@ namespace SysV.Ipc.Tests.Channels;
 
 /// <summary>
 /// Runs the channel benchmark harness (bench/SysV.Ipc.ChannelBench) in its tiny smoke mode, so that it
-/// cannot rot: every contender runs, the C baselines compile, the report and the charts are written.
-/// The numbers of such a short run mean nothing and are not checked.
+/// cannot rot: every contender runs pinned (the channel's two sides as child processes, through the same
+/// roles the Native AOT peer runs), the C baselines compile, the report, results.json and the charts are
+/// written, and two runs can be put side by side (--compose). The numbers of such a short run mean
+/// nothing and are not checked.
 /// </summary>
 public sealed class ChannelBenchSmokeTests : IpcLeakGuard
 {
@@ -14,6 +16,7 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
     public void Harness_RunsEveryContender_AndWritesTheReport()
     {
         string output = Path.Combine(Path.GetTempPath(), $"channelbench-smoke-{Guid.NewGuid():N}");
+        string composed = output + "-composed";
         try
         {
             Shell.Result result = Shell.Run("dotnet", [HarnessPath(), "--smoke", "--output", output], TimeSpan.FromMinutes(5));
@@ -26,6 +29,9 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
                 "| SharedMemoryChannel, copying, spinning | ",
                 "| SharedMemoryChannel, zero-copy, blocking | ",
                 "| C SPSC ring in SysV shm",
+                "| C SPSC ring, head per batch",
+                "| the limit: bare cache-line ping-pong (C) | ",
+                "| the limit: single-thread memcpy, same block (C) | ",
                 "| C futex ping-pong",
                 "| SysV message queue (SysV.Ipc MessageQueue) | ",
                 "| SysV message queue (C msgsnd/msgrcv) | ",
@@ -38,14 +44,33 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
 
             Assert.Contains("| target | measured | met |", report, StringComparison.Ordinal);
             Assert.Contains("load average", report, StringComparison.Ordinal);
+            Assert.Contains("Cache-line round trip between the two CPUs, measured (2,000 rounds) before each repeat", report, StringComparison.Ordinal);
+            if (Environment.ProcessorCount >= 2)
+            {
+                Assert.Contains("Pinned: every contender's two processes on CPUs ", report, StringComparison.Ordinal);
+            }
+
+            Assert.True(File.Exists(Path.Combine(output, "results.json")));
+
+            // Two runs side by side (the same one twice here): every target with its spread over the runs.
+            Shell.Result compose = Shell.Run("dotnet", [HarnessPath(), "--compose", output, output, "--output", composed], TimeSpan.FromMinutes(2));
+            Assert.True(compose.ExitCode == 0, $"--compose exited with {compose.ExitCode}:\n{compose.StandardOutput}\n{compose.StandardError}");
+            string side = File.ReadAllText(Path.Combine(composed, "benchmarks.md"));
+            Assert.Contains("### The targets, run by run", side, StringComparison.Ordinal);
+            Assert.Contains("| target | run 1 | run 2 | max/min | met |", side, StringComparison.Ordinal);
+            Assert.Contains("<details><summary>Run 2: every table", side, StringComparison.Ordinal);
+            Assert.True(new FileInfo(Path.Combine(composed, "channel-charts", "benchmarks-channel-latency.png")).Length > 1000);
             Assert.True(new FileInfo(Path.Combine(output, "channel-charts", "benchmarks-channel-throughput.png")).Length > 1000);
             Assert.True(new FileInfo(Path.Combine(output, "channel-charts", "benchmarks-channel-latency.png")).Length > 1000);
         }
         finally
         {
-            if (Directory.Exists(output))
+            foreach (string directory in new[] { output, composed })
             {
-                Directory.Delete(output, recursive: true);
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
             }
         }
     }
