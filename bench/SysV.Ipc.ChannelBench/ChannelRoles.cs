@@ -18,6 +18,12 @@ namespace SysV.Ipc.ChannelBench;
 /// </remarks>
 internal static class ChannelRoles
 {
+    /// <summary>
+    /// Untimed messages (or round trips) first, so the JIT rows are not timed compiling the loop (the JIT
+    /// compiles each method on its first call): 2,000, or fewer for large messages (at most 4 MiB, at least 8).
+    /// </summary>
+    private static int WarmUpFor(int size) => Math.Clamp((4 << 20) / Math.Max(size, 1), 8, 2_000);
+
     /// <summary>Runs a channel role; false when <paramref name="role"/> is not one.</summary>
     public static bool Run(string role, string[] args)
     {
@@ -31,23 +37,29 @@ internal static class ChannelRoles
         }
     }
 
-    /// <summary>Driver: FLAGS SIZE COUNT CAPACITY. Streams COUNT messages to a consumer; prints "elapsed_ns N", first write to last read.</summary>
+    /// <summary>Driver: FLAGS SIZE COUNT CAPACITY. Streams COUNT messages to a consumer after the warm-up; prints "elapsed_ns N", first timed write to last read.</summary>
     private static void DriveThroughput(string[] args)
     {
         (bool zeroCopy, ChannelWaitStrategy wait) = ParseFlags(args[0]);
         int size = Int(args[1]);
         long count = Long(args[2]);
+        int warmUp = WarmUpFor(size);
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, Long(args[3]), new() { RemoveOnDispose = true });
-        using ChildProcess consumer = ChildProcess.Partner("channel-consume", args[0], Arg(channel.SegmentId), Arg(size), Arg(count));
+        using ChildProcess consumer = ChildProcess.Partner("channel-consume", args[0], Arg(channel.SegmentId), Arg(size), Arg(warmUp + count));
         consumer.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = channel.OpenWriter(wait);
         var source = new byte[size];
         source.AsSpan().Fill(0x5a);
-        long start = Clock.NowNanoseconds();
+        long start = 0;
         if (zeroCopy)
         {
-            for (long i = 0; i < count; i++)
+            for (long i = -warmUp; i < count; i++)
             {
+                if (i == 0)
+                {
+                    start = Clock.NowNanoseconds();
+                }
+
                 Span<byte> claimed;
                 while (!writer.TryClaim(size, out claimed))
                 {
@@ -60,8 +72,13 @@ internal static class ChannelRoles
         }
         else
         {
-            for (long i = 0; i < count; i++)
+            for (long i = -warmUp; i < count; i++)
             {
+                if (i == 0)
+                {
+                    start = Clock.NowNanoseconds();
+                }
+
                 source[0] = (byte)i;
                 writer.Write(source);
             }
@@ -72,23 +89,24 @@ internal static class ChannelRoles
         Console.WriteLine($"elapsed_ns {end - start}");
     }
 
-    /// <summary>Driver: FLAGS SIZE ROUNDS CAPACITY FILE. Round trips with a ponger; writes each round trip's nanoseconds (u64) to FILE.</summary>
+    /// <summary>Driver: FLAGS SIZE ROUNDS CAPACITY FILE. Round trips with a ponger after the warm-up; writes each timed round trip's nanoseconds (u64) to FILE.</summary>
     private static void DrivePingPong(string[] args)
     {
         (bool zeroCopy, ChannelWaitStrategy wait) = ParseFlags(args[0]);
         int size = Int(args[1]);
         int rounds = Int(args[2]);
         long capacity = Long(args[3]);
+        int warmUp = WarmUpFor(size);
         using SharedMemoryChannel ping = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
         using SharedMemoryChannel pong = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
-        using ChildProcess ponger = ChildProcess.Partner("channel-pong", args[0], Arg(ping.SegmentId), Arg(pong.SegmentId), Arg(size), Arg(rounds));
+        using ChildProcess ponger = ChildProcess.Partner("channel-pong", args[0], Arg(ping.SegmentId), Arg(pong.SegmentId), Arg(size), Arg(warmUp + rounds));
         ponger.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = ping.OpenWriter(wait);
         using SharedMemoryChannelReader reader = pong.OpenReader(wait);
         var source = new byte[size];
         var destination = new byte[size];
         var samples = new long[rounds];
-        for (int i = 0; i < rounds; i++)
+        for (int i = -warmUp; i < rounds; i++)
         {
             long t = Clock.NowNanoseconds();
             if (zeroCopy)
@@ -116,7 +134,10 @@ internal static class ChannelRoles
                 reader.Read(destination);
             }
 
-            samples[i] = Clock.NowNanoseconds() - t;
+            if (i >= 0)
+            {
+                samples[i] = Clock.NowNanoseconds() - t;
+            }
         }
 
         ponger.WaitForSuccess(TimeSpan.FromSeconds(60));

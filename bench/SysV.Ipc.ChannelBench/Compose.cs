@@ -84,7 +84,7 @@ internal static class Compose
         }
 
         md.AppendLine();
-        md.AppendLine("Every ratio is of two medians of the same run (ten repeats each, taken in turn); max/min is over the runs, the issue's steadiness target is below 1.25.").AppendLine();
+        md.AppendLine(s_c, $"Every ratio is of two medians of the same run ({first.Repeats} repeats each, taken in turn); max/min is over the runs, the issue's steadiness target is below {SpreadBar}.").AppendLine();
         md.AppendLine(Report.ChartLinks());
         md.AppendLine("The charts are drawn from the last run.").AppendLine();
         for (int i = 0; i < runs.Length; i++)
