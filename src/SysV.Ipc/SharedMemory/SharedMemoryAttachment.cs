@@ -155,6 +155,12 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
 
     internal SharedMemoryHandle Handle => _handle;
 
+    /// <summary>
+    /// Detaches, leaving private zero memory at the same address until this attachment is collected: for
+    /// owners whose other threads may still be touching the memory through raw pointers at this moment.
+    /// </summary>
+    internal void DisposeToPlaceholder() => _handle.ReleaseToPlaceholder();
+
     private int CheckedWholeLength()
     {
         ThrowIfDisposed();
