@@ -1,7 +1,7 @@
 namespace SysV.Ipc;
 
 /// <summary>
-/// The byte layout of a channel segment (format version 1). All integers are little-endian, in the
+/// The byte layout of a channel segment (format version 2; docs/channel-format.md). All integers are little-endian, in the
 /// machine's native order; docs/channels.md draws the same map.
 /// The normative description, shared with the C library (native/), is docs/channel-format.md: change
 /// this layout or its ordering rules only together with that page and <see cref="Version"/>.
@@ -20,11 +20,12 @@ namespace SysV.Ipc;
 /// </code>
 /// A record is 8-byte aligned: int32 frame length (header included; 0 = nothing committed yet, negative =
 /// claimed and being written by a multi-producer writer), int32 type tag, then the payload.
+/// A padding record always runs exactly to the ring's end; a skip record is an aborted claim.
 /// </remarks>
 internal static class ChannelLayout
 {
     internal const long Magic = 0x314E_4843_5653_5953; // "SYSVCHN1" in memory order
-    internal const int Version = 1;
+    internal const int Version = 2;
 
     internal const int BlockSize = 128;
     internal const int HeaderOffset = 0;
@@ -63,7 +64,8 @@ internal static class ChannelLayout
     // Record header.
     internal const int RecordHeaderSize = 8;
     internal const int DataTag = 0x4D53_4701;    // tags with many set bits, so stray bytes are rarely taken for a record
-    internal const int PaddingTag = 0x4D53_4702;
+    internal const int PaddingTag = 0x4D53_4702; // runs exactly to the ring's end, never at offset 0
+    internal const int SkipTag = 0x4D53_4703;    // an aborted multi-producer claim: a record without a message
 
     internal const long MinCapacity = 1024;
     internal const long MaxCapacity = 1L << 40;

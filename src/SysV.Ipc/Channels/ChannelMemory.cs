@@ -57,15 +57,55 @@ internal sealed unsafe class ChannelMemory
             throw Corrupted($"its header gives a maximum message size of {maxMessage} bytes, more than half the ring of {capacity} bytes can hold");
         }
 
+        long creationEpoch = *(long*)(header + ChannelLayout.CreationEpochField);
+        if (creationEpoch < 0 || creationEpoch > MaxUnixMilliseconds)
+        {
+            throw Corrupted($"its header gives a creation time of {creationEpoch} ms after 1970, outside the years 1970 to 9999");
+        }
+
+        int creatorPid = *(int*)(header + ChannelLayout.CreatorPidField);
+        if (creatorPid <= 0 || creatorPid >= ParticipantIdentity.MaxPid)
+        {
+            throw Corrupted($"its header gives a creator pid of {creatorPid}, not a Linux pid (1 to {ParticipantIdentity.MaxPid - 1})");
+        }
+
         Capacity = capacity;
         Mask = capacity - 1;
         MaxMessageSize = maxMessage;
         Mode = (ChannelMode)mode;
         ProducerSlots = producers;
+        RingOffset = ringOffset;
         Ring = baseAddress + ringOffset;
-        CreationEpoch = *(long*)(header + ChannelLayout.CreationEpochField);
-        CreatorPid = *(int*)(header + ChannelLayout.CreatorPidField);
+        CreationEpoch = creationEpoch;
+        CreatorPid = creatorPid;
     }
+
+    /// <summary>The same validated configuration over another attachment of the same segment (each reader and writer maps the segment itself).</summary>
+    internal ChannelMemory(ChannelMemory validated, byte* baseAddress, long segmentSize)
+    {
+        if (segmentSize < validated.RingOffset + validated.Capacity)
+        {
+            throw validated.Corrupted($"a new attachment of it is {segmentSize} bytes, less than the {validated.RingOffset + validated.Capacity} its header described: the segment changed");
+        }
+
+        Key = validated.Key;
+        SegmentId = validated.SegmentId;
+        Base = baseAddress;
+        Capacity = validated.Capacity;
+        Mask = validated.Mask;
+        MaxMessageSize = validated.MaxMessageSize;
+        Mode = validated.Mode;
+        ProducerSlots = validated.ProducerSlots;
+        RingOffset = validated.RingOffset;
+        Ring = baseAddress + validated.RingOffset;
+        CreationEpoch = validated.CreationEpoch;
+        CreatorPid = validated.CreatorPid;
+    }
+
+    /// <summary>DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31).</summary>
+    private const long MaxUnixMilliseconds = 253_402_300_799_999;
+
+    internal long RingOffset { get; }
 
     internal IpcKey Key { get; }
 
@@ -187,6 +227,11 @@ internal sealed unsafe class ChannelMemory
             return;
         }
 
+        if (length > Capacity)
+        {
+            throw Corrupted($"zeroing from position {from} to {to} would cover more than the ring of {Capacity} bytes");
+        }
+
         long start = from & Mask;
         long first = Math.Min(length, Capacity - start);
         Clear(Ring + start, first);
@@ -236,11 +281,57 @@ internal sealed unsafe class ChannelMemory
 
     internal void WakeProducers() => FutexWakeAll(SpaceSequence);
 
-    internal bool IsCompleted => Volatile.Read(ref *Completed) != 0;
+    /// <summary>The completion flag: 0 or 1; anything else is corruption.</summary>
+    internal bool IsCompleted
+    {
+        get
+        {
+            int completed = Volatile.Read(ref *Completed);
+            return completed != 0 && CheckCompleted(completed);
+        }
+    }
 
-    internal ChannelCorruptedException Corrupted(string what) =>
-        new($"The channel in {Description} is corrupted: {what}. Shared memory is writable by every process that may attach it; find which one wrote there, then remove the segment ('ipcrm -m {SegmentId}') and create the channel anew.",
-            Key, SegmentId);
+    /// <summary>A non-zero completion flag: 1 means completed, anything else no writer stores.</summary>
+    internal bool CheckCompleted(int completed) =>
+        completed == 1 ? true : throw Corrupted($"its completion flag is {completed}, neither 0 nor 1");
+
+    /// <summary>
+    /// Set by the owner of this view just before its attachment is replaced by private memory (a disposal
+    /// racing a call): what a racing call then reads is zeros, not corruption, and it ends with
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    internal bool Detached { get; set; }
+
+    /// <summary>The exception for an impossible value read from the segment (or, after <see cref="Detached"/>, for the disposal that explains it).</summary>
+    internal Exception Corrupted(string what)
+    {
+        Interlocked.MemoryBarrier(); // see Detached, stored before the attachment was replaced
+        if (Detached)
+        {
+            return new ObjectDisposedException(nameof(SharedMemoryChannel), $"The reader or writer of the channel in {Description} was disposed while this call ran.");
+        }
+
+        return new ChannelCorruptedException(
+            $"The channel in {Description} is corrupted: {what}. Shared memory is writable by every process that may attach it; find which one wrote there, then remove the segment ('ipcrm -m {SegmentId}') and create the channel anew.",
+            Key,
+            SegmentId);
+    }
+
+    /// <summary>
+    /// Checks a position the reader is about to hand back against the writers' tail: a multi-producer
+    /// reader never passes the tail (claims precede commits); a single-producer reader is at most one
+    /// record plus a padding ahead of it (the tail is stored after each commit). So corrupt records can
+    /// never carry the reader a lap beyond what was written.
+    /// </summary>
+    internal void CheckNotPastTail(long to)
+    {
+        long tail = Volatile.Read(ref *Tail);
+        bool possible = tail >= 0 && tail <= MaxPosition && (Mode == ChannelMode.MultiProducer ? to <= tail : to - tail < Capacity);
+        if (!possible)
+        {
+            throw Corrupted($"the reader reached position {to}, beyond what the writers' tail ({tail}) allows: records it read were not written by this channel's writers");
+        }
+    }
 
     /// <summary>The pid of a slot owner, for messages.</summary>
     internal static string Pid(long owner) => ParticipantIdentity.PidOf(owner).ToString(CultureInfo.InvariantCulture);

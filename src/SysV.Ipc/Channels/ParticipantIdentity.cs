@@ -11,6 +11,16 @@ internal static class ParticipantIdentity
 
     private static readonly Lazy<long> s_current = new(() => Pack(Environment.ProcessId, Math.Max(1, (long)ProcessIdentity.OwnStartTime)));
 
+    /// <summary>The largest pid Linux hands out (PID_MAX_LIMIT, 2^22).</summary>
+    internal const int MaxPid = 1 << PidBits;
+
+    /// <summary>
+    /// The owner a multi-producer writer leaves in its slot when it is disposed while its last claim may
+    /// still be ahead of the reader: dead for the reader's dead-claim recovery (so it can skip a claim the
+    /// writer made but never wrote), free for everything else (format version 2).
+    /// </summary>
+    internal const long Released = 1L << PidBits;
+
     /// <summary>This process.</summary>
     internal static long Current => s_current.Value;
 
@@ -23,7 +33,7 @@ internal static class ParticipantIdentity
     /// <summary>Whether the process an identity names still runs: its pid exists with the same start time (needs a shared pid namespace and /proc).</summary>
     internal static bool IsAlive(long identity)
     {
-        if (identity == 0)
+        if (identity is 0 or Released)
         {
             return false;
         }

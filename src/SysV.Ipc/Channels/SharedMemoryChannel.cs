@@ -141,12 +141,15 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         wait ??= ChannelWaitStrategy.Default;
         wait.Validate();
         AddReference();
+        SharedMemoryAttachment? own = null;
         try
         {
-            return new SharedMemoryChannelReader(this, _memory, wait);
+            own = _segment.Attach();
+            return new SharedMemoryChannelReader(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait);
         }
         catch
         {
+            own?.Dispose();
             Release();
             throw;
         }
@@ -161,12 +164,15 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         wait ??= ChannelWaitStrategy.Default;
         wait.Validate();
         AddReference();
+        SharedMemoryAttachment? own = null;
         try
         {
-            return new SharedMemoryChannelWriter(this, _memory, wait);
+            own = _segment.Attach();
+            return new SharedMemoryChannelWriter(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait);
         }
         catch
         {
+            own?.Dispose();
             Release();
             throw;
         }
@@ -174,6 +180,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
 
     /// <summary>The participant table: who holds the reader's and the writers' places, and whether they still run.</summary>
     /// <returns>One entry per occupied slot.</returns>
+    /// <exception cref="ChannelCorruptedException">A slot holds what no participant writes (an owner naming no pid, a role that does not match its slot, a negative heartbeat).</exception>
     public IReadOnlyList<ChannelParticipant> GetParticipants()
     {
         ThrowIfDisposed();
@@ -182,18 +189,22 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         {
             byte* slot = _memory.Slot(i);
             long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
-            if (owner == 0)
+            if (owner is 0 or ParticipantIdentity.Released)
             {
                 continue;
             }
 
+            ChannelRole expected = i == 0 ? ChannelRole.Consumer : ChannelRole.Producer;
+            int role = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotRole));
             long heartbeat = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotHeartbeat));
-            result.Add(new ChannelParticipant(
-                i,
-                i == 0 ? ChannelRole.Consumer : ChannelRole.Producer,
-                ParticipantIdentity.PidOf(owner),
-                ParticipantIdentity.IsAlive(owner),
-                TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
+            int pid = ParticipantIdentity.PidOf(owner);
+            if (pid == 0 || (role != 0 && role != (int)expected) || heartbeat < 0)
+            {
+                throw _memory.Corrupted($"participant slot {i} holds owner 0x{owner:x16} (pid {pid}), role {role} and heartbeat {heartbeat}, which no {expected} writes there");
+            }
+
+            // The heartbeat is another process's reading of the same monotonic clock; one from the future (another time namespace) counts as now.
+            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
         }
 
         return result;
@@ -233,14 +244,16 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            _attachment.Dispose();
+            // A call of this object racing its Dispose (IsCompleted, GetParticipants) then reads zeros, not unmapped memory.
+            _memory.Detached = true;
+            _attachment.DisposeToPlaceholder();
         }
     }
 
     private void AddReference()
     {
         ThrowIfDisposed();
-        Interlocked.Increment(ref _references);
+        AddWaiterReference();
     }
 
     /// <summary>
@@ -284,7 +297,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
             long magic = WaitForMagic(attachment.Pointer);
             if (magic == 0)
             {
-                throw new IpcException($"The {where} holds no channel header after {s_initializationWait.TotalSeconds} s: its creator died while creating it, or it is a plain segment. Remove it ('ipcrm -m {segment.Id}') and create the channel again.", 0, IpcObjectKind.SharedMemory, segment.Key, segment.Id);
+                throw new ChannelCorruptedException($"The {where} holds no channel header after {s_initializationWait.TotalSeconds} s: its creator died while creating it, it is a plain segment, or its header was overwritten. Remove it ('ipcrm -m {segment.Id}') and create the channel again.", segment.Key, segment.Id);
             }
 
             if (magic != ChannelLayout.Magic)

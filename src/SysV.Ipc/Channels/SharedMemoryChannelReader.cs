@@ -17,7 +17,9 @@ namespace SysV.Ipc;
 public sealed unsafe class SharedMemoryChannelReader : IDisposable
 {
     private readonly SharedMemoryChannel _channel;
-    private readonly ChannelMemory _m;
+    private readonly SharedMemoryAttachment _attachment; // this reader's own mapping of the segment, replaced by private memory at Dispose
+    private readonly ChannelMemory _m;       // over _attachment: everything a call of this reader touches
+    private readonly ChannelMemory _control; // over the channel's mapping: sleeping, waking and Dispose's hand-back
     private readonly ChannelWaitStrategy _wait;
     private readonly byte* _ring;
     private readonly long _mask;
@@ -29,12 +31,14 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     private long _position;   // the next record to read
     private long _published;  // the head as last handed back to the writers
     private long _peekedSize; // the record size of the message TryPeek returned; 0 when none
-    private bool _disposed;
+    private int _disposed;
 
-    internal SharedMemoryChannelReader(SharedMemoryChannel channel, ChannelMemory memory, ChannelWaitStrategy wait)
+    internal SharedMemoryChannelReader(SharedMemoryChannel channel, SharedMemoryAttachment attachment, ChannelMemory memory, ChannelMemory control, ChannelWaitStrategy wait)
     {
         _channel = channel;
+        _attachment = attachment;
         _m = memory;
+        _control = control;
         _wait = wait;
         _ring = memory.Ring;
         _mask = memory.Mask;
@@ -75,21 +79,15 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
             int tag = *(int*)(record + 4);
             long room = _capacity - index;
-            if (tag == ChannelLayout.PaddingTag && (frame & 7) == 0 && frame <= room)
+            if (tag == ChannelLayout.DataTag && frame >= ChannelLayout.RecordHeaderSize && frame - ChannelLayout.RecordHeaderSize <= _maxMessage
+                && ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize) <= room)
             {
-                _position = position + frame;
-                continue;
+                _peekedSize = ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize);
+                message = new ReadOnlySpan<byte>(record + ChannelLayout.RecordHeaderSize, frame - ChannelLayout.RecordHeaderSize);
+                return true;
             }
 
-            if (tag != ChannelLayout.DataTag || frame < ChannelLayout.RecordHeaderSize || frame - ChannelLayout.RecordHeaderSize > _maxMessage
-                || ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize) > room)
-            {
-                throw _m.Corrupted($"the record at position {position} (ring offset {index}) has length {frame} and tag 0x{tag:x8}, which no writer produces (maximum message {_maxMessage} bytes, {room} bytes left before the ring's end)");
-            }
-
-            _peekedSize = ChannelLayout.RecordSize(frame - ChannelLayout.RecordHeaderSize);
-            message = new ReadOnlySpan<byte>(record + ChannelLayout.RecordHeaderSize, frame - ChannelLayout.RecordHeaderSize);
-            return true;
+            StepOver(position, index, frame, tag, room);
         }
     }
 
@@ -131,6 +129,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
 
         message.CopyTo(destination);
+        ThrowIfDisposed(); // the copy may have read the private memory a racing Dispose left: then it is no message
         length = message.Length;
         Advance();
         return true;
@@ -148,6 +147,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
 
         message = span.ToArray();
+        ThrowIfDisposed(); // as in TryRead(Span, out int)
         Advance();
         return true;
     }
@@ -320,7 +320,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
                 if (cancellationToken.CanBeCanceled && registration == default)
                 {
-                    registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_m.DataSequence);
+                    registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_control.DataSequence);
                 }
 
                 Sleep(sleep, checkPeers: sleeps++ > 0);
@@ -350,19 +350,66 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     public ChannelReader<byte[]> AsChannelReader() => new SharedMemoryChannelReaderAdapter(this);
 
     /// <summary>Hands back what was read, leaves the consumer's place in the participant table, and releases the attachment.</summary>
+    /// <remarks>
+    /// Safe against a call of this reader running on another thread at the same moment: the reader's own
+    /// mapping is first replaced by private memory, so that call touches nothing shared from then on and
+    /// ends normally or with <see cref="ObjectDisposedException"/>; the hand-back then goes through the
+    /// channel's mapping. A message such a call returned may be delivered again to the next reader (at
+    /// least once, as after a crash); none is lost.
+    /// </remarks>
     public void Dispose()
     {
-        if (_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        Volatile.Write(ref _disposed, true);
-        Publish(); // the attachment stays mapped until Release: this reader holds a reference on it
-        Volatile.Write(ref *_m.ConsumerSleeping, 0);
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
-        ChannelMemory.FutexWakeAll(_m.DataSequence); // a thread of this process waiting in this reader: it sees the disposal and leaves
+        _m.Detached = true;
+        _attachment.DisposeToPlaceholder();
+        ChannelMemory c = _control;
+        try
+        {
+            HandBack(c);
+        }
+        catch (ChannelCorruptedException)
+        {
+            // A corrupt segment must not make Dispose throw; the next reader to open it is told.
+        }
+
+        Volatile.Write(ref *c.ConsumerSleeping, 0);
+        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(c.Slot(0)), 0, ParticipantIdentity.Current);
+        ChannelMemory.FutexWakeAll(c.DataSequence); // a thread of this process waiting in this reader: it sees the disposal and leaves
         _channel.Release();
+    }
+
+    /// <summary>
+    /// Dispose's publish, from the segment's own head (not this reader's fields, which a racing call may
+    /// have been changing) to the furthest of what this reader handed out and what it recorded as consumed.
+    /// </summary>
+    private void HandBack(ChannelMemory c)
+    {
+        long head = Volatile.Read(ref *c.Head);
+        long to = Math.Max(Volatile.Read(ref _position), Volatile.Read(ref *c.Consumed));
+        ChannelMemory.CheckPosition(c, head, "consumer head");
+        ChannelMemory.CheckPosition(c, to, "consumed");
+        if (to <= head || to - head > _capacity)
+        {
+            return;
+        }
+
+        c.CheckNotPastTail(to);
+        Volatile.Write(ref *c.Consumed, to);
+        if (_zeroConsumed)
+        {
+            c.Zero(head, to);
+        }
+
+        Volatile.Write(ref *c.Head, to);
+        AsymmetricFence.Light();
+        if (Volatile.Read(ref *c.ProducersSleeping) != 0)
+        {
+            c.WakeProducers();
+        }
     }
 
     internal ChannelClosedException ClosedException() =>
@@ -378,12 +425,14 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     /// </summary>
     private void Sleep(TimeSpan sleep, bool checkPeers)
     {
-        int sequence = Volatile.Read(ref *_m.DataSequence);
-        Volatile.Write(ref *_m.ConsumerSleeping, 1);
+        // The futex word and the flag are used through the channel's mapping, which this waiter keeps
+        // mapped (its waiter reference): a disposal on another thread wakes it there.
+        int sequence = Volatile.Read(ref *_control.DataSequence);
+        Volatile.Write(ref *_control.ConsumerSleeping, 1);
         AsymmetricFence.Heavy();
         if (TryPeek(out _) || _m.IsCompleted) // TryPeek also throws if another thread disposed this reader after the sequence was read
         {
-            Volatile.Write(ref *_m.ConsumerSleeping, 0);
+            Volatile.Write(ref *_control.ConsumerSleeping, 0);
             return;
         }
 
@@ -400,11 +449,38 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
                 ThrowIfWritersDied();
             }
 
-            ChannelMemory.FutexWait(_m.DataSequence, sequence, sleep);
+            ChannelMemory.FutexWait(_control.DataSequence, sequence, sleep);
         }
         finally
         {
-            Volatile.Write(ref *_m.ConsumerSleeping, 0);
+            Volatile.Write(ref *_control.ConsumerSleeping, 0);
+        }
+    }
+
+    /// <summary>
+    /// Steps over a record that is not a message: a padding record (which runs exactly to the ring's end,
+    /// and never starts at offset 0, so at most one is stepped over before a record at offset 0) or, in a
+    /// multi-producer channel, an aborted claim. Anything else is corruption. Hands back space on the way,
+    /// which checks the reader against the writers' tail: a run of skip records cannot carry it past what
+    /// was written, so this loop ends.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void StepOver(long position, long index, int frame, int tag, long room)
+    {
+        bool padding = tag == ChannelLayout.PaddingTag && index != 0 && frame == room;
+        bool skip = tag == ChannelLayout.SkipTag && _zeroConsumed && frame >= ChannelLayout.RecordHeaderSize && (frame & 7) == 0
+            && frame <= room && frame <= _capacity / 2;
+        if (!padding && !skip)
+        {
+            throw _m.Corrupted(tag == ChannelLayout.PaddingTag
+                ? $"the padding record at position {position} (ring offset {index}) has length {frame}; a padding record runs exactly to the ring's end ({room} bytes from there) and never starts at offset 0"
+                : $"the record at position {position} (ring offset {index}) has length {frame} and tag 0x{tag:x8}, which no writer produces (maximum message {_maxMessage} bytes, {room} bytes left before the ring's end)");
+        }
+
+        _position = position + frame;
+        if (_position - _published >= _publishThreshold)
+        {
+            Publish();
         }
     }
 
@@ -437,6 +513,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             return;
         }
 
+        _m.CheckNotPastTail(to);
         Volatile.Write(ref *_m.Consumed, to);
         if (_zeroConsumed)
         {
@@ -465,9 +542,15 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
 
         long position = _position;
+        int frame = Volatile.Read(ref *(int*)(_ring + (position & _mask))); // before the tail: a claim's CAS on the tail precedes its mark
         long tail = _m.ReadTail(_published);
         if (tail <= position)
         {
+            if (frame < 0)
+            {
+                throw _m.Corrupted($"the record at position {position} is marked as claimed, but the writers' tail ({tail}) says nothing was claimed there");
+            }
+
             return false; // nothing claimed: the ring is simply empty
         }
 
@@ -521,7 +604,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         for (int i = 1; i <= _m.ProducerSlots; i++)
         {
             long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(i)));
-            if (owner == 0)
+            if (owner is 0 or ParticipantIdentity.Released)
             {
                 continue;
             }
@@ -563,7 +646,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
         *(int*)(_slot + ChannelLayout.SlotRole) = (int)ChannelRole.Consumer;
         _m.Heartbeat(_slot);
-        Volatile.Write(ref *_m.ConsumerSleeping, 0);
+        Volatile.Write(ref *_control.ConsumerSleeping, 0);
 
         // Resume after what the previous reader handed out; zero what it had not finished zeroing.
         long head = Volatile.Read(ref *_m.Head);
@@ -583,7 +666,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (Volatile.Read(ref _disposed))
+        if (Volatile.Read(ref _disposed) != 0)
         {
             ThrowDisposed();
         }

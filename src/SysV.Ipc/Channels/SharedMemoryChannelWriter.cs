@@ -18,7 +18,9 @@ namespace SysV.Ipc;
 public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 {
     private readonly SharedMemoryChannel _channel;
-    private readonly ChannelMemory _m;
+    private readonly SharedMemoryAttachment _attachment; // this writer's own mapping of the segment, replaced by private memory at Dispose
+    private readonly ChannelMemory _m;       // over _attachment: everything a call of this writer touches
+    private readonly ChannelMemory _control; // over the channel's mapping: sleeping, waking and Dispose's clean-up
     private readonly ChannelWaitStrategy _wait;
     private readonly byte* _ring;
     private readonly long _mask;
@@ -26,17 +28,21 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     private readonly int _maxMessage;
     private readonly bool _multi;
     private readonly byte* _slot;
+    private readonly int _slotIndex;
     private long _tail;      // single producer: the next position to write (the shared tail mirrors it)
     private long _headCache; // single producer: the last head read
     private byte* _claim;    // the record of an uncommitted claim; null when none
     private int _claimFrame;
     private long _claimSize;
-    private bool _disposed;
+    private long _claimPosition = -1; // multi-producer: the position of the record this writer last claimed
+    private int _disposed;
 
-    internal SharedMemoryChannelWriter(SharedMemoryChannel channel, ChannelMemory memory, ChannelWaitStrategy wait)
+    internal SharedMemoryChannelWriter(SharedMemoryChannel channel, SharedMemoryAttachment attachment, ChannelMemory memory, ChannelMemory control, ChannelWaitStrategy wait)
     {
         _channel = channel;
+        _attachment = attachment;
         _m = memory;
+        _control = control;
         _wait = wait;
         _ring = memory.Ring;
         _mask = memory.Mask;
@@ -44,6 +50,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         _maxMessage = memory.MaxMessageSize;
         _multi = memory.Mode == ChannelMode.MultiProducer;
         _slot = Register(out bool tookOver);
+        _slotIndex = (int)((_slot - memory.Slot(0)) / ChannelLayout.SlotSize);
         if (!_multi)
         {
             Resume(tookOver);
@@ -70,6 +77,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
         message.CopyTo(new Span<byte>(payload, message.Length));
         CommitCore();
+        ThrowIfDisposed(); // a racing Dispose may have made the commit land in private memory: say so rather than claim it was sent
         return true;
     }
 
@@ -157,6 +165,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         ThrowIfDisposed();
         ThrowIfNoClaim();
         CommitCore();
+        ThrowIfDisposed(); // as in TryWrite
     }
 
     /// <summary>Gives the claimed room back without sending anything (a multi-producer writer turns it into padding the reader skips).</summary>
@@ -223,7 +232,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
                 if (cancellationToken.CanBeCanceled && registration == default)
                 {
-                    registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_m.SpaceSequence);
+                    registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_control.SpaceSequence);
                 }
 
                 Sleep(needed, sleep, checkReader: sleeps++ > 0);
@@ -248,6 +257,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         Volatile.Write(ref *_m.ConsumerSleeping, 0);
         ChannelMemory.FutexWakeAll(_m.DataSequence);
         ChannelMemory.FutexWakeAll(_m.SpaceSequence);
+        ThrowIfDisposed(); // a racing Dispose: the flag may have gone to private memory
     }
 
     /// <summary>This writer as a <see cref="ChannelWriter{T}"/>, for code written against System.Threading.Channels.</summary>
@@ -255,27 +265,99 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     public ChannelWriter<ReadOnlyMemory<byte>> AsChannelWriter() => new SharedMemoryChannelWriterAdapter(this);
 
     /// <summary>Gives back an open claim, leaves the participant table, and releases the attachment.</summary>
+    /// <remarks>
+    /// Safe against a call of this writer running on another thread at the same moment: the writer's own
+    /// mapping is first replaced by private memory, so that call touches nothing shared from then on and
+    /// ends normally or with <see cref="ObjectDisposedException"/> (its message then may or may not have
+    /// been delivered); the clean-up then goes through the channel's mapping, from what the segment says.
+    /// </remarks>
     public void Dispose()
     {
-        if (_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        if (_claim != null)
+        _m.Detached = true;
+        _attachment.DisposeToPlaceholder();
+        ChannelMemory c = _control;
+        byte* slot = c.Slot(_slotIndex);
+        try
         {
-            AbortCore();
+            if (_multi)
+            {
+                SkipAbandonedClaim(c);
+                LeaveSharedSlot(c, slot);
+            }
+            else
+            {
+                PublishTailPastPadding(c);
+                Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), 0, ParticipantIdentity.Current);
+            }
+        }
+        catch (ChannelCorruptedException)
+        {
+            Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), 0, ParticipantIdentity.Current); // a corrupt segment must not make Dispose throw
         }
 
-        Volatile.Write(ref _disposed, true);
-        if (Interlocked.CompareExchange(ref *(int*)(_slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
+        if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
         {
-            Interlocked.Decrement(ref *_m.ProducersSleeping);
+            Interlocked.Decrement(ref *c.ProducersSleeping);
         }
 
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(_slot), 0, ParticipantIdentity.Current);
-        ChannelMemory.FutexWakeAll(_m.SpaceSequence); // a thread waiting in this writer sees the disposal and leaves (other sleeping writers re-check and sleep again)
+        ChannelMemory.FutexWakeAll(c.SpaceSequence); // a thread waiting in this writer sees the disposal and leaves (other sleeping writers re-check and sleep again)
         _channel.Release();
+    }
+
+    /// <summary>
+    /// Multi-producer Dispose: the claim this writer last made, if the reader has not passed it and it is
+    /// still marked as being written, becomes a skip record, so the reader goes on at once. Only the
+    /// segment's state decides (this writer's fields may be changing under a racing call): a claim the
+    /// reader passed may belong to another writer by now, and a committed one is left alone.
+    /// </summary>
+    private void SkipAbandonedClaim(ChannelMemory c)
+    {
+        long position = Volatile.Read(ref _claimPosition);
+        if (position < 0 || Volatile.Read(ref *c.Head) > position)
+        {
+            return;
+        }
+
+        byte* record = c.Ring + (position & _mask);
+        int frame = Volatile.Read(ref *(int*)record);
+        if (frame < 0 && -(long)frame <= _capacity / 2 && (frame & 7) == 0 && -(long)frame <= _capacity - (position & _mask))
+        {
+            *(int*)(record + 4) = ChannelLayout.SkipTag;
+            Volatile.Write(ref *(int*)record, -frame);
+            AsymmetricFence.Light();
+            if (Volatile.Read(ref *c.ConsumerSleeping) != 0)
+            {
+                c.WakeConsumer();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Multi-producer Dispose: frees the slot, or, while the last claim it records is still ahead of the
+    /// reader, leaves it <see cref="ParticipantIdentity.Released"/>: a racing call may have claimed space
+    /// this Dispose cannot see, and the reader's dead-claim recovery skips such a claim of a released slot.
+    /// </summary>
+    private static void LeaveSharedSlot(ChannelMemory c, byte* slot)
+    {
+        long next = ClaimIsPassed(c, slot) ? 0 : ParticipantIdentity.Released;
+        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), next, ParticipantIdentity.Current);
+    }
+
+    /// <summary>Single-producer Dispose: a padding record this writer committed for a claim it never committed is still passed by the tail.</summary>
+    private void PublishTailPastPadding(ChannelMemory c)
+    {
+        long tail = Volatile.Read(ref _tail);
+        long shared = Volatile.Read(ref *c.Tail);
+        long head = Volatile.Read(ref *c.Head);
+        if (tail > shared && (tail & 7) == 0 && head >= 0 && tail - head <= _capacity)
+        {
+            Volatile.Write(ref *c.Tail, tail);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -380,6 +462,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             byte* record = _ring + index;
             *(int*)(record + 4) = ChannelLayout.DataTag;
             *(int*)record = -(int)size; // claimed, being written
+            _claimPosition = tail + (needed - size);
             _claim = record;
             _claimFrame = ChannelLayout.RecordHeaderSize + length;
             _claimSize = size;
@@ -419,8 +502,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     {
         if (_multi)
         {
-            // The space is claimed for good: turn it into padding the reader skips.
-            *(int*)(_claim + 4) = ChannelLayout.PaddingTag;
+            // The space is claimed for good: turn it into a skip record (padding only ever runs to the ring's end).
+            *(int*)(_claim + 4) = ChannelLayout.SkipTag;
             Volatile.Write(ref *(int*)_claim, (int)_claimSize);
             _claim = null;
             AsymmetricFence.Light();
@@ -463,9 +546,13 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <summary>Announces the sleep, re-checks, and sleeps one slice on the space futex; from the second slice of a wait on, first checks that the reader lives.</summary>
     private void Sleep(long needed, TimeSpan sleep, bool checkReader)
     {
-        int sequence = Volatile.Read(ref *_m.SpaceSequence);
-        Volatile.Write(ref *(int*)(_slot + ChannelLayout.SlotSleeping), 1);
-        Interlocked.Increment(ref *_m.ProducersSleeping);
+        // The futex word, the flag and the counter are used through the channel's mapping, which this
+        // waiter keeps mapped (its waiter reference); the flag is cleared with a CAS here and in Dispose,
+        // so whichever clears it decrements the counter, exactly once.
+        byte* slot = _control.Slot(_slotIndex);
+        int sequence = Volatile.Read(ref *_control.SpaceSequence);
+        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotSleeping), 1);
+        Interlocked.Increment(ref *_control.ProducersSleeping);
         try
         {
             AsymmetricFence.Heavy();
@@ -488,12 +575,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                     ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.SegmentId);
             }
 
-            ChannelMemory.FutexWait(_m.SpaceSequence, sequence, sleep);
+            ChannelMemory.FutexWait(_control.SpaceSequence, sequence, sleep);
         }
         finally
         {
-            Volatile.Write(ref *(int*)(_slot + ChannelLayout.SlotSleeping), 0);
-            Interlocked.Decrement(ref *_m.ProducersSleeping);
+            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
+            {
+                Interlocked.Decrement(ref *_control.ProducersSleeping);
+            }
         }
     }
 
@@ -515,7 +604,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                     continue;
                 }
 
-                if (_multi && !ClaimIsPassed(slot))
+                if (_multi && !ClaimIsPassed(_m, slot))
                 {
                     continue; // the reader still needs this dead writer's claim to skip it
                 }
@@ -527,7 +616,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                 continue;
             }
 
-            tookOver = current != 0;
+            tookOver = current is not 0 and not ParticipantIdentity.Released;
             if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
             {
                 Interlocked.Decrement(ref *_m.ProducersSleeping); // the dead writer was counted as asleep
@@ -544,11 +633,12 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             : $"The single-producer channel in {_m.Description} already has a writer (pid {who}{(livePids.Contains(Environment.ProcessId) ? ", this process" : string.Empty)}). Dispose it first, or create the channel with ChannelMode.MultiProducer.");
     }
 
-    private bool ClaimIsPassed(byte* slot)
+    /// <summary>Whether the reader has passed the last claim a slot records (a claim no protocol state produces counts as none, as in the reader's recovery).</summary>
+    private static bool ClaimIsPassed(ChannelMemory m, byte* slot)
     {
         long start = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition));
         long size = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimSize));
-        return start + size <= Volatile.Read(ref *_m.Head);
+        return size <= 0 || size > m.Capacity || start < 0 || start > long.MaxValue - m.Capacity || start + size <= Volatile.Read(ref *m.Head);
     }
 
     /// <summary>
@@ -562,26 +652,29 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         ChannelMemory.CheckPosition(_m, head, "consumer head");
         long tail = _m.ReadTail(head);
         _tail = Math.Max(tail, head);
-        if (tookOver)
+
+        // A record the previous writer committed without updating the tail (it died between the two), or
+        // a padding record it wrote for a claim it never committed (disposed meanwhile): step over them.
+        for (int i = 0; i < 2 && _tail - head < _capacity; i++)
         {
-            for (int i = 0; i < 2 && _tail - head < _capacity; i++)
+            long index = _tail & _mask;
+            int frame = Volatile.Read(ref *(int*)(_ring + index));
+            if (frame <= 0)
             {
-                long index = _tail & _mask;
-                int frame = Volatile.Read(ref *(int*)(_ring + index));
-                if (frame <= 0)
-                {
-                    break;
-                }
-
-                long size = (frame + 7L) & ~7L;
-                if (size > _capacity - index || _tail + size - head > _capacity)
-                {
-                    throw _m.Corrupted($"the record after the tail ({_tail}) has length {frame}");
-                }
-
-                _tail += size;
+                break;
             }
 
+            long size = (frame + 7L) & ~7L;
+            if (size > _capacity - index || _tail + size - head > _capacity)
+            {
+                throw _m.Corrupted($"the record after the tail ({_tail}) has length {frame}");
+            }
+
+            _tail += size;
+        }
+
+        if (tookOver)
+        {
             _m.Zero(_tail, head + _capacity);
         }
 
@@ -610,7 +703,11 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     }
 
     [DoesNotReturn]
-    private void ThrowCompleted() => throw new ChannelClosedException($"The channel in {_m.Description} was completed: nothing more can be written to it.");
+    private void ThrowCompleted()
+    {
+        _ = _m.CheckCompleted(Volatile.Read(ref *_m.Completed));
+        throw new ChannelClosedException($"The channel in {_m.Description} was completed: nothing more can be written to it.");
+    }
 
     private TimeoutException TimedOut(int length, TimeSpan timeout) =>
         new($"The channel in {_m.Description} had no room for a {length}-byte message within {timeout}: its reader is not keeping up (or not reading).");
@@ -628,7 +725,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
     private void ThrowIfDisposed()
     {
-        if (Volatile.Read(ref _disposed))
+        if (Volatile.Read(ref _disposed) != 0)
         {
             ThrowDisposed();
         }

@@ -4,7 +4,7 @@ using Xunit;
 namespace SysV.Ipc.Tests.Channels;
 
 /// <summary>
-/// Random bytes written over a channel's header, counters, participant table and records: opening,
+/// Random bytes and interesting values written over a channel's header, counters, participant table and records: opening,
 /// reading and writing either work (on well-formed records) or throw <see cref="ChannelCorruptedException"/>;
 /// nothing else, and never a crash. Runs in a child process, so an access violation would show as a
 /// failed child rather than take the test host down. SYSVIPC_STRESS=1 runs many more trials.
@@ -64,7 +64,7 @@ public sealed class ChannelCorruptionFuzzTests : IpcLeakGuard
                         int limit = (int)(channel.Capacity / 8) + 8; // each read moves at least 8 bytes: this bounds a pass over the ring
                         for (int i = 0; i < limit && reader.TryPeek(out ReadOnlySpan<byte> message); i++)
                         {
-                            if (message.Length > reopened.MaxMessageSize)
+                            if (message.Length > reader.Channel.MaxMessageSize) // the reader's own copy of the configuration (a reader opened before the scribble keeps it)
                             {
                                 Console.Error.WriteLine($"trial {trial}: a {message.Length}-byte message exceeds the maximum");
                                 return 1;
@@ -76,9 +76,10 @@ public sealed class ChannelCorruptionFuzzTests : IpcLeakGuard
                         }
 
                         using SharedMemoryChannelWriter writer = reopened.OpenWriter();
-                        for (int i = 0; i < 5; i++)
+                        for (int i = 0; i < 5 && reopened.MaxMessageSize >= TestMessages.MinLength; i++)
                         {
-                            writer.TryWrite(TestMessages.Make(2, i, random.Next(0, 200)));
+                            // Within the reopened header's maximum: a scribble may have made it small, which is a valid configuration.
+                            writer.TryWrite(TestMessages.Make(2, i, random.Next(0, Math.Min(200, reopened.MaxMessageSize + 1))));
                         }
                     }
                     finally
@@ -131,6 +132,30 @@ public sealed class ChannelCorruptionFuzzTests : IpcLeakGuard
                 2 => random.Next(768, (int)ringOffset),                 // participant table
                 _ => ringOffset + random.Next(0, (int)(raw.Length - ringOffset)), // records
             };
+            if (random.Next(2) == 0)
+            {
+                // An interesting value instead of random bytes, as a 4- or 8-byte field at an aligned offset.
+                long capacity = raw.Length - ringOffset;
+                long[] interesting = [0, 1, -1, 8, -8, capacity, capacity - 8, capacity + 8, capacity / 2, capacity / 2 - 8, capacity / 2 + 8,
+                    int.MaxValue, int.MinValue, long.MaxValue, long.MinValue, 0x4D534701, 0x4D534702, 0x4D534703, 1L << 22, 1L << 62];
+                long value = interesting[random.Next(interesting.Length)];
+                if (value == 0 && offset < 8)
+                {
+                    value = -1; // a zero magic is the "creator still writing the header" state: opening waits for it (tested on its own)
+                }
+
+                if (random.Next(2) == 0 && offset + 8 <= raw.Length)
+                {
+                    raw.Write(offset & ~7L, value);
+                }
+                else
+                {
+                    raw.Write(Math.Min(offset & ~3L, raw.Length - 4), unchecked((int)value));
+                }
+
+                continue;
+            }
+
             int length = (int)Math.Min(random.Next(1, 17), raw.Length - offset);
             random.NextBytes(raw.GetSpan(offset, length));
         }
