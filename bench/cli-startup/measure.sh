@@ -1,26 +1,54 @@
 #!/usr/bin/env bash
-# Start-up time of `sysvipc ls`: the Native AOT binary against the JIT tool, medians of N runs each,
-# taken in turn so machine noise hits both alike. Usage: bash bench/cli-startup/measure.sh [N]
+# Start-up of `sysvipc ls` as users get it, against util-linux's `ipcs`: the tool packed into a folder
+# feed and installed with `dotnet tool install --tool-path`, in its two forms:
+# - native: the RID-specific Native AOT package (what `dotnet tool install` picks on linux-x64/arm64);
+# - framework-dependent: the same tool packed as a classic (pre-.NET 10, RID-less) tool, run by its shim.
+# Runs are taken in turn (ipcs, native, framework-dependent, ipcs, ...) so machine noise hits all alike,
+# in a private IPC namespace holding one segment, one queue and one semaphore set (made by ipcmk).
+# Prints medians, 10th-90th percentiles and ratios, with the load average before and after.
+# Usage: bash bench/cli-startup/measure.sh [RUNS]   (default 31; takes a few minutes: one AOT build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs=${1:-21}
+runs=${1:-31}
+rid="linux-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-dotnet publish src/SysV.Ipc.Cli -c Release -r linux-x64 -p:PublishAot=true -nologo -v quiet --artifacts-path "$out/aot" -o "$out/native" >/dev/null
-dotnet build src/SysV.Ipc.Cli -c Release -nologo -v quiet --artifacts-path "$out/jit" >/dev/null
-jit_dll=$(find "$out/jit/bin" -name sysvipc.dll | head -1)
-python3 - "$runs" "$out/native/sysvipc" "$jit_dll" <<'PY'
+cli=src/SysV.Ipc.Cli
+q=(-c Release -nologo -v quiet)
+dotnet pack "$cli" "${q[@]}" --artifacts-path "$out/a-pointer" -o "$out/feed" >/dev/null
+dotnet pack "$cli" "${q[@]}" -r "$rid" --artifacts-path "$out/a-native" -o "$out/feed" >/dev/null
+dotnet pack "$cli" "${q[@]}" -p:PublishAot=false -p:ToolPackageRuntimeIdentifiers= --artifacts-path "$out/a-fd" -o "$out/feed-fd" >/dev/null
+for feed in feed feed-fd; do
+  cat > "$out/$feed.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration><packageSources><clear /><add key="local" value="$out/$feed" /></packageSources></configuration>
+XML
+done
+NUGET_PACKAGES="$out/packages" dotnet tool install SysV.Ipc.Cli --tool-path "$out/native" --configfile "$out/feed.config" >/dev/null
+NUGET_PACKAGES="$out/packages" dotnet tool install SysV.Ipc.Cli --tool-path "$out/fd" --configfile "$out/feed-fd.config" >/dev/null
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%FT%TZ)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+unshare --ipc bash -c '
+  ipcmk -M 4096 >/dev/null && ipcmk -Q >/dev/null && ipcmk -S 2 >/dev/null
+  exec python3 - "$@"' _ "$runs" "$out/native/sysvipc" "$out/fd/sysvipc" <<'PY'
 import statistics, subprocess, sys, time
-runs, native, dll = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-commands = {"native AOT": [native, "ls"], "JIT (dotnet exec)": ["dotnet", "exec", dll, "ls"]}
+runs, native, fd = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+commands = {"ipcs": ["ipcs"], "sysvipc ls (native AOT package)": [native, "ls"],
+            "sysvipc ls (framework-dependent package)": [fd, "ls"]}
+expected = subprocess.run(["ipcs"], capture_output=True, check=True).stdout
+for name, command in commands.items():  # same text, and one warm-up run each
+    assert subprocess.run(command, capture_output=True, check=True).stdout == expected, name
 times = {name: [] for name in commands}
 for _ in range(runs):
     for name, command in commands.items():
         start = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
-        times[name].append(time.perf_counter() - start)
-medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
-for name, ms in medians.items():
-    print(f"{name}: median {ms:.1f} ms over {runs} runs")
-print(f"ratio JIT / native: {medians['JIT (dotnet exec)'] / medians['native AOT']:.1f}x")
+        times[name].append((time.perf_counter() - start) * 1000)
+base = statistics.median(times["ipcs"])
+for name, t in times.items():
+    deciles = statistics.quantiles(t, n=10)
+    m = statistics.median(t)
+    print(f"{name:42} median {m:7.1f} ms  (p10 {deciles[0]:.1f}, p90 {deciles[-1]:.1f})  {m / base:5.1f}x ipcs  [{runs} runs]")
 PY
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
