@@ -187,7 +187,7 @@ internal static class RemoveCommand
 
             try
             {
-                if (!IpcRemoval.TryRemove(kind, id))
+                if (!IpcSystem.TryRemove(kind, id))
                 {
                     Fail(keyText is null ? $"invalid id ({idText})" : $"invalid key ({keyText})");
                 }

@@ -255,20 +255,13 @@ internal sealed unsafe class ChannelMemory
     internal void Heartbeat(byte* slot) => Volatile.Write(ref *(long*)(slot + ChannelLayout.SlotHeartbeat), Environment.TickCount64);
 
     /// <summary>Sleeps until the word changes from <paramref name="expected"/>, a wake, a signal, or the timeout.</summary>
-    internal static void FutexWait(int* word, int expected, TimeSpan timeout)
-    {
-        long ns = Math.Max(1, (long)(timeout.TotalMilliseconds * 1_000_000));
-        Timespec ts;
-        ts.tv_sec = ns / 1_000_000_000;
-        ts.tv_nsec = ns % 1_000_000_000;
-        _ = Libc.syscall(Libc.SYS_futex, word, Libc.FUTEX_WAIT, expected, &ts, 0, 0); // EAGAIN, EINTR, ETIMEDOUT: the caller re-checks
-    }
+    internal static void FutexWait(int* word, int expected, TimeSpan timeout) => Futex.Wait(word, expected, timeout);
 
     /// <summary>Changes the word, then wakes everyone sleeping on it (in any process: the word is in shared memory, so no FUTEX_PRIVATE_FLAG).</summary>
     internal static void FutexWakeAll(int* word)
     {
         Interlocked.Increment(ref *word);
-        _ = Libc.syscall(Libc.SYS_futex, word, Libc.FUTEX_WAKE, int.MaxValue, null, 0, 0);
+        Futex.WakeAll(word);
     }
 
     internal void WakeConsumer()

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SysV.Ipc;
 
 /// <summary>
@@ -9,28 +7,20 @@ namespace SysV.Ipc;
 internal struct WaitPhase
 {
     private readonly ChannelWaitStrategy _strategy;
-    private readonly long _deadline; // Stopwatch ticks; long.MaxValue for no deadline
+    private readonly Deadline _deadline; // the library's one timeout rule
     private long _checks;
 
     internal WaitPhase(ChannelWaitStrategy strategy, TimeSpan timeout)
     {
         _strategy = strategy;
-        _deadline = timeout == Timeout.InfiniteTimeSpan
-            ? long.MaxValue
-            : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _deadline = Deadline.Start(timeout);
         _checks = 0;
     }
 
-    /// <summary>Validates a timeout argument: non-negative or infinite.</summary>
-    internal static void ValidateTimeout(TimeSpan timeout)
-    {
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A timeout must be non-negative, or Timeout.InfiniteTimeSpan to wait without limit.");
-        }
-    }
+    /// <summary>Validates a timeout argument by the library's one rule (<see cref="Deadline"/>).</summary>
+    internal static void ValidateTimeout(TimeSpan timeout) => Deadline.Validate(timeout);
 
-    internal readonly bool IsExpired => _deadline != long.MaxValue && Stopwatch.GetTimestamp() >= _deadline;
+    internal readonly bool IsExpired => _deadline.HasExpired;
 
     /// <summary>Spins or yields once; returns <see langword="true"/> once both stages are used up.</summary>
     internal bool Next()
@@ -57,18 +47,6 @@ internal struct WaitPhase
     /// <summary>The next sleep: one slice, or what is left until the deadline (zero when it has passed).</summary>
     internal readonly TimeSpan SleepFor()
     {
-        if (_deadline == long.MaxValue)
-        {
-            return _strategy.SleepSlice;
-        }
-
-        long left = _deadline - Stopwatch.GetTimestamp();
-        if (left <= 0)
-        {
-            return TimeSpan.Zero;
-        }
-
-        TimeSpan remaining = TimeSpan.FromSeconds((double)left / Stopwatch.Frequency);
-        return remaining < _strategy.SleepSlice ? remaining : _strategy.SleepSlice;
+        return _deadline.RemainingOrSlice(_strategy.SleepSlice);
     }
 }

@@ -35,8 +35,10 @@ public static partial class IpcSystem
     /// waits on it (semncnt and semzcnt 0), and it has not been created, changed or operated on for
     /// <paramref name="minimumIdleTime"/>. A set whose semaphores this process may not read is never an orphan.</item>
     /// </list>
-    /// A pid reused by an unrelated process counts as running, so a reused pid can hide an orphan but never
-    /// makes a live object look abandoned. Objects already marked for removal are never orphans.
+    /// Every pid is checked with the time the kernel recorded it (cpid with the creation time, lpid with the
+    /// last attach or detach, lspid/lrpid with the last send/receive, sempid with the last operation): a
+    /// process that started after that moment holds the pid by reuse and does not keep the object alive, while
+    /// the process that was recorded, as long as it runs, always does. Objects already marked for removal are never orphans.
     /// </summary>
     /// <param name="info">The object, as listed by <see cref="ListAll"/> or one of the List methods.</param>
     /// <param name="minimumIdleTime">For queues and semaphore sets, how long they must have been untouched (default <see cref="DefaultOrphanIdleTime"/>).</param>
@@ -62,13 +64,13 @@ public static partial class IpcSystem
         shm.AttachCount == 0
         && !shm.IsMarkedForRemoval
         && shm.CreatorProcessId > 0
-        && !IsProcessRunning(shm.CreatorProcessId)
-        && !IsProcessRunning(shm.LastProcessId);
+        && !ProcessIdentity.IsRunningSince(shm.CreatorProcessId, shm.LastChangeTime)
+        && !ProcessIdentity.IsRunningSince(shm.LastProcessId, Latest(shm.LastAttachTime, shm.LastDetachTime, shm.LastChangeTime));
 
     private static bool IsOrphanQueue(MessageQueueInfo msg, TimeSpan idle, DateTimeOffset now) =>
         IdleSince(now, idle, msg.LastChangeTime, msg.LastSendTime, msg.LastReceiveTime)
-        && !IsProcessRunning(msg.LastSendProcessId)
-        && !IsProcessRunning(msg.LastReceiveProcessId);
+        && !ProcessIdentity.IsRunningSince(msg.LastSendProcessId, Latest(msg.LastSendTime, msg.LastChangeTime))
+        && !ProcessIdentity.IsRunningSince(msg.LastReceiveProcessId, Latest(msg.LastReceiveTime, msg.LastChangeTime));
 
     private static bool IsOrphanSemaphoreSet(SemaphoreSetInfo sem, TimeSpan idle, DateTimeOffset now)
     {
@@ -87,13 +89,30 @@ public static partial class IpcSystem
                 return false; // removed meanwhile, or not readable by us: not provably abandoned
             }
 
-            if (waiting > 0 || waitingForZero > 0 || IsProcessRunning(pid))
+            // sempid is set by semop (otime), SETVAL/SETALL (ctime) and undo at exit, by a process that made a
+            // SEM_UNDO semop before: whichever it was, it started before the later of otime and ctime.
+            if (waiting > 0 || waitingForZero > 0 || ProcessIdentity.IsRunningSince(pid, Latest(sem.LastOperationTime, sem.LastChangeTime)))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>The latest of the known times (a pid recorded then, or earlier).</summary>
+    private static DateTimeOffset? Latest(params ReadOnlySpan<DateTimeOffset?> times)
+    {
+        DateTimeOffset? latest = null;
+        foreach (DateTimeOffset? time in times)
+        {
+            if (time is { } t && (latest is null || t > latest))
+            {
+                latest = t;
+            }
+        }
+
+        return latest;
     }
 
     private static bool IdleSince(DateTimeOffset now, TimeSpan idle, params ReadOnlySpan<DateTimeOffset?> times)

@@ -11,7 +11,7 @@ public static partial class IpcSystem
     /// </summary>
     /// <param name="processId">A pid as the kernel reports it in cpid, lpid, lspid, lrpid or sempid.</param>
     /// <returns><see langword="false"/> for 0 and negative pids (the kernel's "none" or "not visible").</returns>
-    /// <remarks>A pid can be reused by an unrelated process after its owner exits; this answer is then "running", which keeps callers on the safe side.</remarks>
+    /// <remarks>A pid can be reused by an unrelated process after its owner exits; this answer is then "running". <see cref="IsOrphan"/> does not use it: it checks each pid with the time the kernel recorded it, so a reused pid is told from the original.</remarks>
     public static bool IsProcessRunning(int processId)
     {
         PlatformGuard.ThrowIfUnsupported();

@@ -4,13 +4,13 @@ using SysV.Ipc.Interop;
 namespace SysV.Ipc;
 
 /// <summary>
-/// The machine's System V IPC objects and limits, in this process's IPC namespace. This is the one place
-/// that parses /proc/sysvipc and /proc/sys/kernel; the command-line tool and the tests use it.
+/// The machine's System V IPC objects and limits, in this process's IPC namespace: the one place that parses
+/// /proc/sysvipc (the limits come from the core's tunables reader). The command-line tool and the tests use
+/// it; the primitives never do.
 /// </summary>
 public static partial class IpcSystem
 {
     private const string ProcSysVipc = "/proc/sysvipc/";
-    private const string ProcKernel = "/proc/sys/kernel/";
 
     /// <summary>Every shared memory segment (/proc/sysvipc/shm), in the kernel's order.</summary>
     /// <returns>One record per segment, including resident and swapped bytes.</returns>
@@ -83,22 +83,18 @@ public static partial class IpcSystem
     public static IReadOnlyList<IpcObjectInfo> ListAll() =>
         [.. ListSharedMemory(), .. ListMessageQueues(), .. ListSemaphoreSets()];
 
-    /// <summary>The system limits (what <c>ipcs -l</c> prints).</summary>
+    /// <summary>The system limits (what <c>ipcs -l</c> prints), read now.</summary>
     /// <returns>The limits in force now.</returns>
     public static unsafe IpcLimits GetLimits()
     {
         PlatformGuard.ThrowIfUnsupported();
+
+        // SEMVMX and SHMMIN are no tunables; IPC_INFO reports them.
         ShmInfoLimits shm;
-        MsgInfo msg;
         SemInfo sem;
         if (Libc.shmctl(0, Libc.IPC_INFO, &shm) < 0)
         {
             throw IpcErrors.FromLastError("shmctl(IPC_INFO)", IpcObjectKind.SharedMemory);
-        }
-
-        if (Libc.msgctl(0, Libc.IPC_INFO, &msg) < 0)
-        {
-            throw IpcErrors.FromLastError("msgctl(IPC_INFO)", IpcObjectKind.MessageQueue);
         }
 
         if (Libc.semctl(0, 0, Libc.IPC_INFO, (nint)(&sem)) < 0)
@@ -106,25 +102,32 @@ public static partial class IpcSystem
             throw IpcErrors.FromLastError("semctl(IPC_INFO)", IpcObjectKind.SemaphoreSet);
         }
 
-        // /proc/sys/kernel is what administrators set; IPC_INFO reports the same values (and clamps some).
-        int[] semFields = ReadKernelInts("sem") ?? [sem.semmsl, sem.semmns, sem.semopm, sem.semmni];
         return new IpcLimits
         {
-            MaxSegmentSize = ReadKernelULong("shmmax") ?? shm.shmmax,
+            MaxSegmentSize = KernelTunables.Read(KernelTunable.ShmMax),
             MinSegmentSize = shm.shmmin,
-            MaxSegments = ReadKernelULong("shmmni") ?? shm.shmmni,
-            MaxTotalSharedMemoryPages = ReadKernelULong("shmall") ?? shm.shmall,
+            MaxSegments = KernelTunables.Read(KernelTunable.ShmMni),
+            MaxTotalSharedMemoryPages = KernelTunables.Read(KernelTunable.ShmAll),
             PageSize = Libc.getpagesize(),
-            MaxMessageSize = (int)(ReadKernelULong("msgmax") ?? (ulong)msg.msgmax),
-            MaxQueueBytes = (int)(ReadKernelULong("msgmnb") ?? (ulong)msg.msgmnb),
-            MaxQueues = (int)(ReadKernelULong("msgmni") ?? (ulong)msg.msgmni),
-            MaxSemaphoresPerSet = semFields[0],
-            MaxSemaphoresSystemWide = semFields[1],
-            MaxOperationsPerCall = semFields[2],
-            MaxSemaphoreSets = semFields[3],
+            MaxMessageSize = ToInt(KernelTunables.Read(KernelTunable.MsgMax)),
+            MaxQueueBytes = ToInt(KernelTunables.Read(KernelTunable.MsgMnb)),
+            MaxQueues = ToInt(KernelTunables.Read(KernelTunable.MsgMni)),
+            MaxSemaphoresPerSet = ToInt(KernelTunables.Read(KernelTunable.SemMsl)),
+            MaxSemaphoresSystemWide = ToInt(KernelTunables.Read(KernelTunable.SemMns)),
+            MaxOperationsPerCall = ToInt(KernelTunables.Read(KernelTunable.SemOpm)),
+            MaxSemaphoreSets = ToInt(KernelTunables.Read(KernelTunable.SemMni)),
             MaxSemaphoreValue = sem.semvmx,
         };
     }
+
+    /// <summary>
+    /// Removes the object of this kind with this id (IPC_RMID), as <c>ipcrm -m/-q/-s ID</c> does.
+    /// </summary>
+    /// <param name="kind">Which kind of object the id names.</param>
+    /// <param name="id">The shmid, msqid or semid.</param>
+    /// <returns><see langword="true"/> when removed (a segment still attached is only marked); <see langword="false"/> when no object of that kind has the id.</returns>
+    /// <exception cref="IpcPermissionDeniedException">The object exists but this process may not remove it.</exception>
+    public static bool TryRemove(IpcObjectKind kind, int id) => IpcRemoval.TryRemove(kind, id);
 
     /// <summary>What is in use now (what <c>ipcs -u</c> prints).</summary>
     /// <returns>Counts of objects, pages, messages and semaphores.</returns>
@@ -166,48 +169,7 @@ public static partial class IpcSystem
         };
     }
 
-    internal static ulong? ReadKernelULong(string name)
-    {
-        string? text = ReadKernelFile(name);
-        return text is not null && ulong.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) ? value : null;
-    }
-
-    private static int[]? ReadKernelInts(string name)
-    {
-        string? text = ReadKernelFile(name);
-        if (text is null)
-        {
-            return null;
-        }
-
-        string[] parts = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        var values = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]))
-            {
-                return null;
-            }
-        }
-
-        return values.Length >= 4 ? values : null;
-    }
-
-    private static string? ReadKernelFile(string name)
-    {
-        try
-        {
-            return File.ReadAllText(ProcKernel + name);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static int ToInt(ulong value) => (int)Math.Min(value, int.MaxValue);
 
     private static unsafe long? TryReadQueueBytes(int id)
     {

@@ -33,4 +33,15 @@ internal static partial class Libc
     /// </summary>
     [LibraryImport(Name, EntryPoint = "semctl", SetLastError = true)]
     internal static partial int semctl(int id, int semaphoreIndex, int command, nint argument);
+
+    /// <summary>
+    /// Room for either architecture's semid_ds (a union, so no C struct of its own: nested here, outside the
+    /// layout test's list); both begin with ipc_perm, so the permission fields are at the same place.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 104)]
+    internal struct SemidDsBuffer
+    {
+        [FieldOffset(0)] public SemidDsX64 X64;
+        [FieldOffset(0)] public SemidDsArm64 Arm64;
+    }
 }

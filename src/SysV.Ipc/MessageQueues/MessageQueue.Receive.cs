@@ -49,9 +49,8 @@ public sealed partial class MessageQueue
     {
         ThrowIfDisposed();
         int flags = selector.KernelFlags | OptionFlags(options) | Libc.IPC_NOWAIT;
-        long timeoutMilliseconds = ValidateTimeout(timeout);
+        Deadline deadline = Deadline.Start(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        long start = timeoutMilliseconds == 0 ? 0 : Stopwatch.GetTimestamp();
         var backoff = default(PollingBackoff);
         bool waited = false;
         while (true)
@@ -68,7 +67,7 @@ public sealed partial class MessageQueue
                 throw waited && errno == Errno.EINVAL ? WaitError(errno, "msgrcv(IPC_NOWAIT)") : ReceiveError(errno, "msgrcv(IPC_NOWAIT)", buffer.Length, selector);
             }
 
-            if (!SleepBeforeRetry(ref backoff, start, timeoutMilliseconds, cancellationToken))
+            if (!SleepBeforeRetry(ref backoff, deadline, cancellationToken))
             {
                 return false;
             }

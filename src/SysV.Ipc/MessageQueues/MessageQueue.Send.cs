@@ -54,9 +54,8 @@ public sealed partial class MessageQueue
     {
         ThrowIfDisposed();
         ValidateSend(type, body.Length);
-        long timeoutMilliseconds = ValidateTimeout(timeout);
+        Deadline deadline = Deadline.Start(timeout);
         cancellationToken.ThrowIfCancellationRequested();
-        long start = timeoutMilliseconds == 0 ? 0 : Stopwatch.GetTimestamp();
         var backoff = default(PollingBackoff);
         bool waited = false;
         while (true)
@@ -72,7 +71,7 @@ public sealed partial class MessageQueue
                 throw waited && errno == Errno.EINVAL ? WaitError(errno, "msgsnd(IPC_NOWAIT)") : SendError(errno, "msgsnd(IPC_NOWAIT)", body.Length);
             }
 
-            if (!SleepBeforeRetry(ref backoff, start, timeoutMilliseconds, cancellationToken))
+            if (!SleepBeforeRetry(ref backoff, deadline, cancellationToken))
             {
                 return false;
             }
@@ -226,30 +225,18 @@ public sealed partial class MessageQueue
         ? IpcErrors.Create(Errno.EIDRM, call, IpcObjectKind.MessageQueue, Key, Id, "(Detected while polling: the id became invalid during the wait.)")
         : IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, Key, Id);
 
-    private static long ValidateTimeout(TimeSpan timeout)
+    /// <summary>Sleeps the next backoff step, cut to the time left; false when the deadline has passed (at once for a zero timeout).</summary>
+    private static bool SleepBeforeRetry(ref PollingBackoff backoff, Deadline deadline, CancellationToken cancellationToken)
     {
-        // Compare the TimeSpan itself: a cast to whole milliseconds would turn -0.5 ms into 0 ("try once").
-        long milliseconds = (long)timeout.TotalMilliseconds;
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait until done or cancelled.");
-        }
-
-        return milliseconds;
-    }
-
-    /// <summary>Sleeps the next backoff step, cut to the time left; false when the timeout has passed.</summary>
-    private static bool SleepBeforeRetry(ref PollingBackoff backoff, long start, long timeoutMilliseconds, CancellationToken cancellationToken)
-    {
-        if (timeoutMilliseconds == 0)
+        if (deadline.HasExpired)
         {
             return false;
         }
 
         int delay = backoff.NextDelayMilliseconds();
-        if (timeoutMilliseconds > 0)
+        if (!deadline.IsInfinite)
         {
-            long left = timeoutMilliseconds - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            double left = Math.Ceiling(deadline.Remaining.TotalMilliseconds);
             if (left <= 0)
             {
                 return false;

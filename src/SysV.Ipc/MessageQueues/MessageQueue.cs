@@ -156,10 +156,9 @@ public sealed partial class MessageQueue : IDisposable
 
         int errno = Marshal.GetLastPInvokeError();
         string? detail = null;
-        ulong? msgmnb = IpcSystem.ReadKernelULong("msgmnb");
-        if (errno == Errno.EPERM && msgmnb is { } limit && (ulong)bytes > limit)
+        if (errno == Errno.EPERM && !KernelTunables.Allows(KernelTunable.MsgMnb, (ulong)bytes, out ulong limit))
         {
-            detail = $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes is above the limit MSGMNB of {limit.ToString(CultureInfo.InvariantCulture)} bytes (set in /proc/sys/kernel/msgmnb, or kernel.msgmnb with sysctl); going above it needs CAP_SYS_RESOURCE in the initial user namespace, which root inside a container or user namespace does not have. Stay at or below MSGMNB, or have an administrator raise it.";
+            detail = $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes is above the limit MSGMNB of {limit.ToString(CultureInfo.InvariantCulture)} bytes ({KernelTunables.Where(KernelTunable.MsgMnb)}); going above it needs CAP_SYS_RESOURCE in the initial user namespace, which root inside a container or user namespace does not have. Stay at or below MSGMNB, or have an administrator raise it.";
         }
 
         throw IpcErrors.Create(errno, "msgctl(IPC_SET msg_qbytes)", IpcObjectKind.MessageQueue, Key, Id, detail);
@@ -170,8 +169,7 @@ public sealed partial class MessageQueue : IDisposable
     public void SetPermissions(UnixFileMode permissions)
     {
         ThrowIfDisposed();
-        SharedMemorySegment.ValidatePermissions(permissions);
-        UpdatePermissions((ref IpcPerm perm) => perm.mode = (perm.mode & ~0x1FFu) | (uint)permissions, "msgctl(IPC_SET mode)");
+        IpcPermissions.SetMode(IpcObjectKind.MessageQueue, Id, Key, permissions);
     }
 
     /// <summary>Changes the owner (msgctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
@@ -181,9 +179,7 @@ public sealed partial class MessageQueue : IDisposable
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
-        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
-        UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "msgctl(IPC_SET owner)");
+        IpcPermissions.SetOwner(IpcObjectKind.MessageQueue, Id, Key, userId, groupId);
     }
 
     /// <summary>
@@ -254,7 +250,7 @@ public sealed partial class MessageQueue : IDisposable
 
     private static int CreateFlags(UnixFileMode permissions)
     {
-        SharedMemorySegment.ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         PlatformGuard.ThrowIfUnsupported();
         return Libc.IPC_CREAT | (int)permissions;
     }
@@ -271,18 +267,6 @@ public sealed partial class MessageQueue : IDisposable
         }
 
         return ds;
-    }
-
-    private delegate void PermissionUpdate(ref IpcPerm perm);
-
-    private unsafe void UpdatePermissions(PermissionUpdate update, string call)
-    {
-        MsqidDs ds = StatRaw();
-        update(ref ds.msg_perm);
-        if (Libc.msgctl(Id, Libc.IPC_SET, &ds) != 0)
-        {
-            throw IpcErrors.FromLastError(call, IpcObjectKind.MessageQueue, Key, Id);
-        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

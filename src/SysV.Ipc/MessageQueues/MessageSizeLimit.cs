@@ -1,5 +1,4 @@
 using System.Globalization;
-using SysV.Ipc.Interop;
 
 namespace SysV.Ipc;
 
@@ -11,26 +10,11 @@ namespace SysV.Ipc;
 /// </summary>
 internal static class MessageSizeLimit
 {
-    private const string ProcFile = "/proc/sys/kernel/msgmax";
-    private static int s_cached = ReadCurrent();
-
-    /// <summary>The last value read; cheap.</summary>
-    internal static int Cached => s_cached;
+    /// <summary>The last value read; cheap (the caching rule of <see cref="KernelTunables"/>).</summary>
+    internal static int Cached => Clamp(KernelTunables.Cached(KernelTunable.MsgMax));
 
     /// <summary>Reads the limit now and refreshes the cache.</summary>
-    internal static unsafe int ReadCurrent()
-    {
-        ulong? value = IpcSystem.ReadKernelULong("msgmax");
-        if (value is null)
-        {
-            MsgInfo info;
-            value = Libc.msgctl(0, Libc.IPC_INFO, &info) >= 0 ? (ulong)info.msgmax : 8192;
-        }
-
-        int current = (int)Math.Min(value.Value, int.MaxValue);
-        s_cached = current;
-        return current;
-    }
+    internal static int ReadCurrent() => Clamp(KernelTunables.Read(KernelTunable.MsgMax));
 
     /// <summary>Throws the limit error when <paramref name="bodyLength"/> exceeds MSGMAX as it is now (re-read, not cached).</summary>
     internal static void ThrowIfTooLarge(int bodyLength, IpcKey key, int id)
@@ -43,6 +27,8 @@ internal static class MessageSizeLimit
     }
 
     internal static IpcLimitExceededException TooLarge(int bodyLength, int limit, IpcKey key, int id) => new(
-        $"Cannot send a message of {bodyLength.ToString(CultureInfo.InvariantCulture)} bytes to {IpcErrors.Describe(IpcObjectKind.MessageQueue, key, id)}: the limit MSGMAX is {limit.ToString(CultureInfo.InvariantCulture)} bytes per message (set in {ProcFile}, or kernel.msgmax with sysctl). Split the message, raise the limit, or move large data through shared memory.",
+        $"Cannot send a message of {bodyLength.ToString(CultureInfo.InvariantCulture)} bytes to {IpcErrors.Describe(IpcObjectKind.MessageQueue, key, id)}: the limit MSGMAX is {limit.ToString(CultureInfo.InvariantCulture)} bytes per message ({KernelTunables.Where(KernelTunable.MsgMax)}). Split the message, raise the limit, or move large data through shared memory.",
         0, IpcObjectKind.MessageQueue, key, id);
+
+    private static int Clamp(ulong value) => (int)Math.Min(value, int.MaxValue);
 }

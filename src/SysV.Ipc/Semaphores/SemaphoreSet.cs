@@ -27,11 +27,6 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>How long one semtimedop slice lasts while a cancellation token is being watched: the cancellation latency.</summary>
     private static readonly TimeSpan s_cancellationSlice = TimeSpan.FromMilliseconds(50);
 
-    private static readonly TimeSpan s_maxTimeout = TimeSpan.FromSeconds(int.MaxValue);
-
-    /// <summary>The largest operation count known to be within SEMOPM (re-read from /proc when a call asks for more).</summary>
-    private static int s_knownMaxOperations = 1;
-
     private bool _disposed;
 
     private SemaphoreSet(int id, IpcKey key, int count, bool created)
@@ -239,7 +234,7 @@ public sealed class SemaphoreSet : IDisposable
     public unsafe bool TryOperate(ReadOnlySpan<SemaphoreOperation> operations, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        ValidateTimeout(timeout);
+        Deadline.Validate(timeout);
         bool noWait = ValidateOperations(operations);
         fixed (SemaphoreOperation* ops = operations)
         {
@@ -273,7 +268,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <exception cref="OperationCanceledException">Cancelled first (nothing taken).</exception>
     public unsafe bool TryWait(int index, TimeSpan timeout = default, int count = 1, bool undo = false, CancellationToken cancellationToken = default)
     {
-        ValidateTimeout(timeout);
+        Deadline.Validate(timeout);
         bool noWait = timeout == TimeSpan.Zero;
         Sembuf op = Single(index, -SemaphoreOperation.CheckCount(count, nameof(count)), undo, noWait);
         if (noWait)
@@ -312,7 +307,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <returns>Whether it was 0 before the timeout.</returns>
     public unsafe bool TryWaitForZero(int index, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ValidateTimeout(timeout);
+        Deadline.Validate(timeout);
         Sembuf op = Single(index, 0, undo: false, noWait: false);
         return SemTimedOp(&op, 1, timeout, noWait: false, cancellationToken);
     }
@@ -340,6 +335,8 @@ public sealed class SemaphoreSet : IDisposable
         {
             throw new ArgumentException($"The destination holds {destination.Length} values, but {this} has {Count} semaphores.", nameof(destination));
         }
+
+        ThrowIfReplaced(); // GETALL writes as many values as the set the id names now has
 
         // The kernel writes unsigned shorts of at most SEMVMX, which read the same as shorts.
         fixed (short* values = destination)
@@ -375,6 +372,7 @@ public sealed class SemaphoreSet : IDisposable
         }
 
         ValidateValues(values, nameof(values));
+        ThrowIfReplaced(); // SETALL reads as many values as the set the id names now has
         if (SetAll(Id, values) < 0)
         {
             throw Error("semctl(SETALL)");
@@ -409,8 +407,7 @@ public sealed class SemaphoreSet : IDisposable
     public void SetPermissions(UnixFileMode permissions)
     {
         ThrowIfDisposed();
-        SharedMemorySegment.ValidatePermissions(permissions);
-        SemaphoreSetStatus.UpdatePermissions(Id, Key, (ref IpcPerm perm) => perm.mode = (perm.mode & ~0x1FFu) | (uint)permissions, "semctl(IPC_SET mode)");
+        IpcPermissions.SetMode(IpcObjectKind.SemaphoreSet, Id, Key, permissions);
     }
 
     /// <summary>Changes the owner (semctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
@@ -420,9 +417,7 @@ public sealed class SemaphoreSet : IDisposable
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
-        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
-        SemaphoreSetStatus.UpdatePermissions(Id, Key, (ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "semctl(IPC_SET owner)");
+        IpcPermissions.SetOwner(IpcObjectKind.SemaphoreSet, Id, Key, userId, groupId);
     }
 
     /// <summary>Removes the set at once (semctl IPC_RMID): every blocked waiter fails with <see cref="IpcObjectRemovedException"/>, and the key is free again.</summary>
@@ -512,7 +507,7 @@ public sealed class SemaphoreSet : IDisposable
 
     private static SemaphoreSetInfo WaitUntilInitialized(int id, IpcKey? key, SemaphoreSetOpenOptions options, CancellationToken cancellationToken)
     {
-        long start = Stopwatch.GetTimestamp();
+        Deadline deadline = Deadline.Start(options.InitializationTimeout, nameof(options));
         int pauseMs = 1;
         while (true)
         {
@@ -522,8 +517,7 @@ public sealed class SemaphoreSet : IDisposable
                 return info;
             }
 
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-            if (options.InitializationTimeout != Timeout.InfiniteTimeSpan && elapsed >= options.InitializationTimeout)
+            if (deadline.HasExpired)
             {
                 throw new TimeoutException(
                     $"The {IpcErrors.Describe(IpcObjectKind.SemaphoreSet, key ?? info.Key, id)} exists but was not initialized within {options.InitializationTimeout}: its last-operation time (sem_otime) is still 0, so its creator has not finished setting its values, or died between semget and its first semop. " +
@@ -543,13 +537,12 @@ public sealed class SemaphoreSet : IDisposable
     private static void ValidateCreate(int count, ReadOnlySpan<short> initialValues, UnixFileMode permissions)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        SharedMemorySegment.ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         PlatformGuard.ThrowIfUnsupported();
-        int maxPerSet = IpcSystem.GetLimits().MaxSemaphoresPerSet;
-        if (count > maxPerSet)
+        if (!KernelTunables.Allows(KernelTunable.SemMsl, (ulong)count, out ulong maxPerSet))
         {
             throw new ArgumentOutOfRangeException(nameof(count), count,
-                $"A semaphore set has at most SEMMSL = {maxPerSet.ToString(CultureInfo.InvariantCulture)} semaphores (first field of /proc/sys/kernel/sem, sysctl kernel.sem).");
+                $"A semaphore set has at most SEMMSL = {maxPerSet.ToString(CultureInfo.InvariantCulture)} semaphores ({KernelTunables.Where(KernelTunable.SemMsl)}).");
         }
 
         if (initialValues.Length != count)
@@ -576,20 +569,8 @@ public sealed class SemaphoreSet : IDisposable
 
     private static SemaphoreSetOpenOptions ValidateOpenOptions(SemaphoreSetOpenOptions options)
     {
-        if (options.InitializationTimeout < TimeSpan.Zero && options.InitializationTimeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.InitializationTimeout, "InitializationTimeout must be zero or more, or Timeout.InfiniteTimeSpan.");
-        }
-
+        Deadline.Validate(options.InitializationTimeout, nameof(options));
         return options;
-    }
-
-    private static void ValidateTimeout(TimeSpan timeout)
-    {
-        if ((timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan) || timeout > s_maxTimeout)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The timeout must be from 0 to {s_maxTimeout}, or Timeout.InfiniteTimeSpan.");
-        }
     }
 
     private static IpcException SemGetError(int errno, IpcKey key, int count)
@@ -610,17 +591,11 @@ public sealed class SemaphoreSet : IDisposable
             throw new ArgumentException("No operations were given: semop needs at least one.", nameof(operations));
         }
 
-        if (operations.Length > s_knownMaxOperations)
+        if (!KernelTunables.Allows(KernelTunable.SemOpm, (ulong)operations.Length, out ulong limit))
         {
-            int limit = IpcSystem.GetLimits().MaxOperationsPerCall;
-            if (operations.Length > limit)
-            {
-                throw new ArgumentException(
-                    $"{operations.Length} operations were given, but one semop applies at most SEMOPM = {limit.ToString(CultureInfo.InvariantCulture)} (third field of /proc/sys/kernel/sem, sysctl kernel.sem).",
-                    nameof(operations));
-            }
-
-            s_knownMaxOperations = operations.Length;
+            throw new ArgumentException(
+                $"{operations.Length} operations were given, but one semop applies at most SEMOPM = {limit.ToString(CultureInfo.InvariantCulture)} ({KernelTunables.Where(KernelTunable.SemOpm)}).",
+                nameof(operations));
         }
 
         bool noWait = false;
@@ -694,24 +669,17 @@ public sealed class SemaphoreSet : IDisposable
     /// </summary>
     private unsafe bool SemTimedOp(Sembuf* ops, int count, TimeSpan timeout, bool noWait, CancellationToken cancellationToken)
     {
-        bool infinite = timeout == Timeout.InfiniteTimeSpan;
-        if (infinite && !cancellationToken.CanBeCanceled)
+        Deadline deadline = Deadline.Start(timeout);
+        if (deadline.IsInfinite && !cancellationToken.CanBeCanceled)
         {
             return SemOp(ops, count);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        long start = Stopwatch.GetTimestamp();
         for (int attempt = 0; ; attempt++)
         {
-            TimeSpan remaining = infinite ? s_cancellationSlice : timeout - Stopwatch.GetElapsedTime(start);
-            if (remaining < TimeSpan.Zero)
-            {
-                remaining = TimeSpan.Zero;
-            }
-
-            TimeSpan wait = cancellationToken.CanBeCanceled && remaining > s_cancellationSlice ? s_cancellationSlice : remaining;
-            Timespec timespec = new() { tv_sec = wait.Ticks / TimeSpan.TicksPerSecond, tv_nsec = wait.Ticks % TimeSpan.TicksPerSecond * 100 };
+            TimeSpan wait = cancellationToken.CanBeCanceled ? deadline.RemainingOrSlice(s_cancellationSlice) : deadline.Remaining;
+            Timespec timespec = Deadline.ToTimespec(wait);
             long callStart = Stopwatch.GetTimestamp();
             if (Libc.semtimedop(Id, ops, (nuint)count, &timespec) == 0)
             {
@@ -728,7 +696,7 @@ public sealed class SemaphoreSet : IDisposable
                     return false;
                 }
 
-                if (!infinite && Stopwatch.GetElapsedTime(start) >= timeout)
+                if (deadline.HasExpired)
                 {
                     return false;
                 }
@@ -739,6 +707,20 @@ public sealed class SemaphoreSet : IDisposable
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// Fails when the id no longer names the set this object opened (the kernel reused it for another set):
+    /// checked from the kernel (IPC_STAT) right before the calls whose memory access depends on the size.
+    /// </summary>
+    private void ThrowIfReplaced()
+    {
+        SemaphoreSetInfo now = SemaphoreSetStatus.Stat(Id, Key);
+        if (now.Count != Count || (!Key.IsPrivate && now.Key != Key))
+        {
+            throw IpcErrors.Replaced(IpcObjectKind.SemaphoreSet, Key, Id,
+                $"it was opened with {Count} semaphore{(Count == 1 ? string.Empty : "s")}{(Key.IsPrivate ? string.Empty : $" and key {Key}")}; the id now names a set of {now.Count} with key {now.Key}");
         }
     }
 

@@ -13,7 +13,7 @@ internal static class SemaphoreSetStatus
     /// <summary>IPC_STAT; returns 0 or the errno.</summary>
     internal static unsafe int TryStat(int id, out SemaphoreSetInfo? info)
     {
-        SemidDsBuffer buffer = default;
+        Libc.SemidDsBuffer buffer = default;
         if (Libc.semctl(id, 0, Libc.IPC_STAT, (nint)(&buffer)) != 0)
         {
             info = null;
@@ -46,32 +46,6 @@ internal static class SemaphoreSetStatus
         return errno == 0 ? info! : throw IpcErrors.Create(errno, "semctl(IPC_STAT)", IpcObjectKind.SemaphoreSet, null, id, KeyNote(key));
     }
 
-    internal delegate void PermissionUpdate(ref IpcPerm perm);
-
-    /// <summary>IPC_STAT, change the ipc_perm, IPC_SET (the kernel takes uid, gid and mode from it).</summary>
-    internal static unsafe void UpdatePermissions(int id, IpcKey key, PermissionUpdate update, string call)
-    {
-        SemidDsBuffer buffer = default;
-        if (Libc.semctl(id, 0, Libc.IPC_STAT, (nint)(&buffer)) != 0)
-        {
-            throw IpcErrors.FromLastError("semctl(IPC_STAT)", IpcObjectKind.SemaphoreSet, null, id, KeyNote(key));
-        }
-
-        update(ref buffer.X64.sem_perm);
-        if (Libc.semctl(id, 0, Libc.IPC_SET, (nint)(&buffer)) != 0)
-        {
-            throw IpcErrors.FromLastError(call, IpcObjectKind.SemaphoreSet, null, id, KeyNote(key));
-        }
-    }
-
     /// <summary>Id-based calls pass no key to IpcErrors (so EINVAL reads "no set has id N"); the key still goes in the message.</summary>
     internal static string? KeyNote(IpcKey? key) => key is { IsPrivate: false } k ? $"(The set was opened with key {k}.)" : null;
-
-    /// <summary>Room for either layout; both begin with ipc_perm.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 104)]
-    private struct SemidDsBuffer
-    {
-        [FieldOffset(0)] public SemidDsX64 X64;
-        [FieldOffset(0)] public SemidDsArm64 Arm64;
-    }
 }

@@ -15,11 +15,15 @@ public sealed class SharedMemorySegment : IDisposable
     private const string LockAdvice = "Locking needs CAP_IPC_LOCK, or being owner or creator with a large enough RLIMIT_MEMLOCK ('ulimit -l').";
     private bool _disposed;
 
-    private SharedMemorySegment(int id, IpcKey key, long size, bool created)
+    /// <summary>The creator's pid when this object was made: with the size, what tells this segment from a later one that reuses its id.</summary>
+    private readonly int _creatorProcessId;
+
+    private SharedMemorySegment(int id, IpcKey key, long size, int creatorProcessId, bool created)
     {
         Id = id;
         Key = key;
         Size = size;
+        _creatorProcessId = creatorProcessId;
         WasCreated = created;
     }
 
@@ -90,7 +94,8 @@ public sealed class SharedMemorySegment : IDisposable
                 throw ShmGetError(errno, key, size, options: null);
             }
 
-            long existing = Stat(id, key).Size;
+            SharedMemoryInfo info = Stat(id, key);
+            long existing = info.Size;
             if (existing < size)
             {
                 throw new IpcException(
@@ -98,7 +103,7 @@ public sealed class SharedMemorySegment : IDisposable
                     Errno.EINVAL, IpcObjectKind.SharedMemory, key, id);
             }
 
-            return new SharedMemorySegment(id, key, existing, created: false);
+            return new SharedMemorySegment(id, key, existing, info.CreatorProcessId, created: false);
         }
     }
 
@@ -120,7 +125,8 @@ public sealed class SharedMemorySegment : IDisposable
             throw ShmGetError(Marshal.GetLastPInvokeError(), key, 0, options: null);
         }
 
-        return new SharedMemorySegment(id, key, Stat(id, key).Size, created: false);
+        SharedMemoryInfo info = Stat(id, key);
+        return new SharedMemorySegment(id, key, info.Size, info.CreatorProcessId, created: false);
     }
 
     /// <summary>Opens a segment by its id (as ipcs lists it); key and size come from IPC_STAT.</summary>
@@ -132,12 +138,16 @@ public sealed class SharedMemorySegment : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(id);
         PlatformGuard.ThrowIfUnsupported();
         SharedMemoryInfo info = Stat(id, null);
-        return new SharedMemorySegment(id, info.Key, info.Size, created: false);
+        return new SharedMemorySegment(id, info.Key, info.Size, info.CreatorProcessId, created: false);
     }
 
     /// <summary>Attaches the segment to this process (shmat).</summary>
     /// <param name="readOnly">Attach with SHM_RDONLY: the attachment hands out only read-only views, and write attempts throw instead of faulting.</param>
-    /// <returns>The attachment; dispose it to detach (shmdt).</returns>
+    /// <returns>The attachment; dispose it to detach (shmdt). Its length is the segment's size as the kernel reports it for the mapping just made.</returns>
+    /// <exception cref="IpcObjectRemovedException">
+    /// The id now names a different segment: the one this object opened was removed and the kernel gave its id
+    /// to a new one (another size or creator). Nothing stays attached; open the segment again by key.
+    /// </exception>
     public SharedMemoryAttachment Attach(bool readOnly = false)
     {
         ThrowIfDisposed();
@@ -150,8 +160,25 @@ public sealed class SharedMemorySegment : IDisposable
         }
 
         Marshal.InitHandle(handle, address);
-        handle.Initialize((ulong)Size);
-        return new SharedMemoryAttachment(handle, Size, readOnly, Id, Key);
+        try
+        {
+            // The size comes from the kernel, after shmat: while attached, the segment keeps its id (even when
+            // marked for removal), so this IPC_STAT describes exactly the memory just mapped, never a cached size.
+            SharedMemoryInfo mapped = Stat(Id, Key);
+            if (mapped.Size != Size || mapped.CreatorProcessId != _creatorProcessId)
+            {
+                throw IpcErrors.Replaced(IpcObjectKind.SharedMemory, Key, Id,
+                    $"it was opened with {Size} bytes made by pid {_creatorProcessId}; the id now names a segment of {mapped.Size} bytes made by pid {mapped.CreatorProcessId}");
+            }
+
+            handle.Initialize((ulong)mapped.Size);
+            return new SharedMemoryAttachment(handle, mapped.Size, readOnly, Id, Key);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads the segment's state (shmctl IPC_STAT).</summary>
@@ -167,8 +194,7 @@ public sealed class SharedMemorySegment : IDisposable
     public void SetPermissions(UnixFileMode permissions)
     {
         ThrowIfDisposed();
-        ValidatePermissions(permissions);
-        UpdatePermissions((ref IpcPerm perm) => perm.mode = (perm.mode & ~0x1FFu) | (uint)permissions, "shmctl(IPC_SET mode)");
+        IpcPermissions.SetMode(IpcObjectKind.SharedMemory, Id, Key, permissions);
     }
 
     /// <summary>Changes the owner (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
@@ -178,9 +204,7 @@ public sealed class SharedMemorySegment : IDisposable
     public void SetOwner(uint userId, uint groupId)
     {
         ThrowIfDisposed();
-        ArgumentOutOfRangeException.ThrowIfEqual(userId, uint.MaxValue);
-        ArgumentOutOfRangeException.ThrowIfEqual(groupId, uint.MaxValue);
-        UpdatePermissions((ref IpcPerm perm) => { perm.uid = userId; perm.gid = groupId; }, "shmctl(IPC_SET owner)");
+        IpcPermissions.SetOwner(IpcObjectKind.SharedMemory, Id, Key, userId, groupId);
     }
 
     /// <summary>Locks the segment in memory, so it is never swapped (SHM_LOCK; needs CAP_IPC_LOCK or enough RLIMIT_MEMLOCK).</summary>
@@ -249,19 +273,10 @@ public sealed class SharedMemorySegment : IDisposable
         };
     }
 
-    internal static void ValidatePermissions(UnixFileMode permissions)
-    {
-        if (((int)permissions & ~0x1FF) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(permissions), permissions,
-                "Only the nine rwx bits for user, group and others apply to IPC objects; setuid, setgid and sticky have no meaning here.");
-        }
-    }
-
     private static int CreateFlags(IpcKey key, long size, UnixFileMode permissions, SharedMemoryCreateOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         PlatformGuard.ThrowIfUnsupported();
         ThrowIfAboveShmMax(key, size);
         int flags = Libc.IPC_CREAT | (int)permissions;
@@ -280,11 +295,10 @@ public sealed class SharedMemorySegment : IDisposable
 
     private static void ThrowIfAboveShmMax(IpcKey key, long size)
     {
-        ulong shmMax = IpcSystem.ReadKernelULong("shmmax") ?? ulong.MaxValue;
-        if ((ulong)size > shmMax)
+        if (!KernelTunables.Allows(KernelTunable.ShmMax, (ulong)size, out ulong shmMax))
         {
             throw new IpcLimitExceededException(
-                $"Cannot create a shared memory segment of {size} bytes with key {key}: the limit SHMMAX is {shmMax.ToString(CultureInfo.InvariantCulture)} bytes (set in /proc/sys/kernel/shmmax, or kernel.shmmax with sysctl).",
+                $"Cannot create a shared memory segment of {size} bytes with key {key}: the limit SHMMAX is {shmMax.ToString(CultureInfo.InvariantCulture)} bytes ({KernelTunables.Where(KernelTunable.ShmMax)}).",
                 0, IpcObjectKind.SharedMemory, key, null);
         }
     }
@@ -304,8 +318,8 @@ public sealed class SharedMemorySegment : IDisposable
 
     private static string HugePageAdvice(long size)
     {
-        ulong? reserved = IpcSystem.ReadHugePagesReserved();
-        long? pageSize = IpcSystem.ReadDefaultHugePageSize();
+        ulong? reserved = KernelTunables.ReadHugePagesReserved();
+        long? pageSize = KernelTunables.ReadDefaultHugePageSize();
         string needed = pageSize is > 0 and long page
             ? $"; this segment needs {((size + page - 1) / page).ToString(CultureInfo.InvariantCulture)} free pages of {(page / 1024).ToString(CultureInfo.InvariantCulture)} kB"
             : string.Empty;
@@ -313,36 +327,7 @@ public sealed class SharedMemorySegment : IDisposable
     }
 
     private static SharedMemorySegment Created(int id, IpcKey key, long size, SharedMemoryCreateOptions? options)
-        => new(id, key, size, created: true) { RemoveOnDispose = options?.RemoveOnDispose == true };
-
-    private delegate void PermissionUpdate(ref IpcPerm perm);
-
-    private unsafe void UpdatePermissions(PermissionUpdate update, string call)
-    {
-        ShmidDs ds;
-        if (Libc.shmctl(Id, Libc.IPC_STAT, &ds) != 0)
-        {
-            throw IpcErrors.FromLastError("shmctl(IPC_STAT)", IpcObjectKind.SharedMemory, Key, Id, idCall: true);
-        }
-
-        update(ref ds.shm_perm);
-        if (Libc.shmctl(Id, Libc.IPC_SET, &ds) == 0)
-        {
-            return;
-        }
-
-        int errno = Marshal.GetLastPInvokeError();
-        ShmidDs current;
-        if (errno == Errno.EINVAL && Libc.shmctl(Id, Libc.IPC_STAT, &current) == 0)
-        {
-            // The segment is there, so the kernel rejected the values: a uid or gid this user namespace does not map.
-            throw new IpcException(
-                $"{call} on {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)} was rejected (EINVAL): uid {ds.shm_perm.uid} or gid {ds.shm_perm.gid} is not valid in this user namespace.",
-                errno, IpcObjectKind.SharedMemory, Key, Id);
-        }
-
-        throw IpcErrors.Create(errno, call, IpcObjectKind.SharedMemory, Key, Id, idCall: true);
-    }
+        => new(id, key, size, Environment.ProcessId, created: true) { RemoveOnDispose = options?.RemoveOnDispose == true };
 
     private unsafe void Control(int command, string call, string? detail = null)
     {

@@ -30,8 +30,6 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// <summary>How long a zero header may stay zero before the area is judged not to be a structured one.</summary>
     private static readonly TimeSpan s_headerAppearanceTimeout = TimeSpan.FromSeconds(2);
 
-    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
-
     private readonly SharedMemorySegment _segment;
     private readonly SharedMemoryAttachment _attachment;
     private readonly int _dataOffset;
@@ -126,7 +124,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     public static SharedStruct<T> Create(IpcKey key, SharedStructInitializer<T>? initializer = null, UnixFileMode permissions = DefaultPermissions, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash; // argument errors about T come before any system call
-        SharedMemorySegment.ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         ValidateOptions(options);
         var segment = SharedMemorySegment.Create(key, SegmentSize(), permissions);
         return InitializeCreated(segment, initializer, options);
@@ -152,7 +150,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         }
 
         _ = StructLayoutSignature<T>.Hash;
-        SharedMemorySegment.ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         ValidateOptions(options);
         while (true)
         {
@@ -218,7 +216,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// <exception cref="IpcObjectExistsException">A segment with this key exists.</exception>
     public static SharedStruct<T> CreateRaw(IpcKey key, SharedStructInitializer<T>? initializer = null, UnixFileMode permissions = DefaultPermissions, SharedStructOptions? options = null)
     {
-        SharedMemorySegment.ValidatePermissions(permissions);
+        IpcPermissions.Validate(permissions);
         var segment = SharedMemorySegment.Create(key, sizeof(T), permissions);
         SharedMemoryAttachment? attachment = null;
         try
@@ -284,14 +282,13 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
             attachment = segment.Attach();
             header = (SharedStructHeader*)attachment.Pointer;
             WriteHeader(header, attachment.Pointer);
-            Volatile.Write(ref header->State, SharedStructHeader.StateInitializing);
+            Handshake(header).BeginInitializing();
 
             var area = new SharedStruct<T>(segment, attachment, raw: false, Environment.ProcessId) { RemoveOnDispose = options?.RemoveOnDispose == true };
             initializer?.Invoke(ref area.Value);
 
             header->ReadyTimeMilliseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Volatile.Write(ref header->State, SharedStructHeader.StateReady); // release: the struct's bytes are visible first
-            FutexWord.WakeAll(&header->State);
+            Handshake(header).Publish(); // release: the struct's bytes are visible first
             return area;
         }
         catch
@@ -299,8 +296,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
             if (header is not null)
             {
                 // Tell openers already waiting that this area will never be ready, then free the key.
-                Volatile.Write(ref header->State, SharedStructHeader.StateFailed);
-                FutexWord.WakeAll(&header->State);
+                Handshake(header).Fail();
             }
 
             attachment?.Dispose();
@@ -322,16 +318,14 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         header->LayoutHash = StructLayoutSignature<T>.Hash;
         header->LayoutTextOffset = (uint)textOffset;
         header->LayoutTextLength = (uint)layout.Length;
-        header->CreatorProcessId = Environment.ProcessId;
-        header->CreatorStartTime = ProcessIdentity.OwnStartTime;
     }
 
     /// <summary>A caller mistake in the options is an argument error before any system call.</summary>
     private static void ValidateOptions(SharedStructOptions? options)
     {
-        if (options is { InitializationTimeout: TimeSpan timeout } && timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        if (options is { InitializationTimeout: TimeSpan timeout })
         {
-            throw new ArgumentOutOfRangeException(nameof(options), timeout, "SharedStructOptions.InitializationTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait until the area is ready or its creator dies.");
+            Deadline.Validate(timeout, nameof(options));
         }
     }
 
@@ -350,7 +344,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         }
     }
 
-    /// <summary>Waits until the header says ready, then validates it; returns the creator's pid.</summary>
+    /// <summary>Waits until the header says ready (the shared-area handshake), then validates it; returns the creator's pid.</summary>
     private static int WaitUntilReady(SharedMemorySegment segment, SharedMemoryAttachment attachment, TimeSpan timeout)
     {
         string where = IpcErrors.Describe(IpcObjectKind.SharedMemory, segment.Key, segment.Id);
@@ -362,53 +356,48 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         }
 
         var header = (SharedStructHeader*)attachment.Pointer;
+        SharedAreaHandshake handshake = Handshake(header);
+        Deadline deadline = Deadline.Start(timeout, nameof(timeout));
         var clock = Stopwatch.StartNew();
-        while (true)
+        SharedAreaWaitOutcome outcome = handshake.WaitUntilSettled(
+            deadline,
+            s_headerAppearanceTimeout,
+            () => segment.GetInfo() is { } info && ProcessIdentity.IsRunningSince(info.CreatorProcessId, info.LastChangeTime),
+            state => CheckMagic(segment, where, state, Volatile.Read(ref header->Magic)));
+        switch (outcome)
         {
-            uint state = Volatile.Read(ref header->State); // acquire: what the creator wrote before "ready" is visible
-            ulong magic = Volatile.Read(ref header->Magic);
-            if (magic != 0 && magic != SharedStructHeader.MagicValue)
-            {
-                throw NotStructured(segment, where, $"it does not start with the magic \"SHSTRUCT\" (found 0x{magic:x16})");
-            }
-
-            switch (state)
-            {
-                case SharedStructHeader.StateReady:
-                    Validate(segment, attachment, header, where);
-                    return header->CreatorProcessId;
-                case SharedStructHeader.StateFailed:
-                    throw new SharedAreaFormatException(
-                        $"The {where} will never be ready: its creator's initializer failed, and the creator removes it. Create it again.",
-                        segment.Key, segment.Id);
-                case SharedStructHeader.StateEmpty:
-                    if (clock.Elapsed > s_headerAppearanceTimeout || !ProcessIdentity.IsAlive(segment.GetInfo().CreatorProcessId, 0))
-                    {
-                        throw NotStructured(segment, where, $"its header stayed empty for {clock.Elapsed.TotalSeconds:0.#} s (its creator, pid {segment.GetInfo().CreatorProcessId}, never wrote one or is gone)");
-                    }
-
-                    break;
-                case SharedStructHeader.StateInitializing:
-                    int creator = Volatile.Read(ref header->CreatorProcessId);
-                    if (!ProcessIdentity.IsAlive(creator, Volatile.Read(ref header->CreatorStartTime)))
-                    {
-                        throw new SharedAreaFormatException(
-                            $"The {where} was never initialized: its creator (pid {creator}) exited while initializing it. Remove it ('ipcrm -m {segment.Id}') and create it again.",
-                            segment.Key, segment.Id);
-                    }
-
-                    break;
-                default:
-                    throw NotStructured(segment, where, $"its header's state is {state}, not one of 0 (empty), 1 (initializing), 2 (ready), 3 (failed)");
-            }
-
-            if (timeout != Timeout.InfiniteTimeSpan && clock.Elapsed > timeout)
-            {
+            case SharedAreaWaitOutcome.Ready:
+                Validate(segment, attachment, header, where);
+                return header->CreatorProcessId;
+            case SharedAreaWaitOutcome.Failed:
+                throw new SharedAreaFormatException(
+                    $"The {where} will never be ready: its creator's initializer failed, and the creator removes it. Create it again.",
+                    segment.Key, segment.Id);
+            case SharedAreaWaitOutcome.CreatorDied:
+                throw new SharedAreaFormatException(
+                    $"The {where} was never initialized: its creator (pid {handshake.CreatorProcessId}) exited while initializing it. Remove it ('ipcrm -m {segment.Id}') and create it again.",
+                    segment.Key, segment.Id);
+            case SharedAreaWaitOutcome.NeverStarted:
+                int creator = segment.GetInfo().CreatorProcessId;
+                throw NotStructured(segment, where, $"its header stayed empty for {clock.Elapsed.TotalSeconds:0.#} s (its creator, pid {creator}, never wrote one or is gone)");
+            case SharedAreaWaitOutcome.TimedOut:
                 throw new TimeoutException(
-                    $"The {where} is still being initialized by pid {Volatile.Read(ref header->CreatorProcessId)} after {timeout}. Wait longer (SharedStructOptions.InitializationTimeout), or check what that process is doing.");
-            }
+                    $"The {where} is still being initialized by pid {handshake.CreatorProcessId} after {timeout}. Wait longer (SharedStructOptions.InitializationTimeout), or check what that process is doing.");
+            default:
+                throw NotStructured(segment, where, $"its header's state is {handshake.State}, not one of 0 (empty), 1 (initializing), 2 (ready), 3 (failed)");
+        }
+    }
 
-            FutexWord.Wait(&header->State, state, s_pollInterval);
+    private static SharedAreaHandshake Handshake(SharedStructHeader* header) =>
+        new(&header->State, &header->CreatorProcessId, &header->CreatorStartTime);
+
+    /// <summary>The creator writes the magic before its first state change: any state but "empty" with another magic is not our area.</summary>
+    private static void CheckMagic(SharedMemorySegment segment, string where, uint state, ulong magic)
+    {
+        bool valid = magic == SharedStructHeader.MagicValue || (magic == 0 && state == SharedAreaHandshake.StateEmpty);
+        if (!valid)
+        {
+            throw NotStructured(segment, where, $"it does not start with the magic \"SHSTRUCT\" (found 0x{magic:x16} with state {state})");
         }
     }
 
@@ -416,6 +405,11 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     {
         // Copy once: another process could change the header while we check it.
         SharedStructHeader h = *header;
+        if (h.Magic != SharedStructHeader.MagicValue)
+        {
+            throw NotStructured(segment, where, $"its header says ready but does not start with the magic \"SHSTRUCT\" (found 0x{h.Magic:x16})");
+        }
+
         if (h.Version != SharedStructHeader.CurrentVersion)
         {
             throw NotStructured(segment, where, $"its format version is {h.Version}; this library reads version {SharedStructHeader.CurrentVersion}. Use the same library version on every side");
@@ -424,6 +418,16 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         if (h.HeaderSize != SharedStructHeader.Size)
         {
             throw NotStructured(segment, where, $"its header size field is {h.HeaderSize}, not {SharedStructHeader.Size}");
+        }
+
+        if (h.CreatorProcessId <= 0)
+        {
+            throw NotStructured(segment, where, $"its header names creator pid {h.CreatorProcessId}, which no process has");
+        }
+
+        if (h.ReadyTimeMilliseconds <= 0 || h.ReadyTimeMilliseconds > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            throw NotStructured(segment, where, $"its header says ready but its ready time is {h.ReadyTimeMilliseconds} ms after 1970, not a time a creator writes");
         }
 
         string theirLayout = ReadLayoutText(attachment, h);

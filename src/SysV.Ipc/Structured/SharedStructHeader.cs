@@ -15,11 +15,6 @@ internal struct SharedStructHeader
     /// <summary>"SHSTRUCT" in ASCII, read as a little-endian u64.</summary>
     internal const ulong MagicValue = 0x5443555254534853;
 
-    internal const uint StateEmpty = 0;
-    internal const uint StateInitializing = 1;
-    internal const uint StateReady = 2;
-    internal const uint StateFailed = 3;
-
     /// <summary>Upper bound accepted for the layout text another process recorded.</summary>
     internal const int MaxLayoutTextLength = 64 * 1024;
 
@@ -32,7 +27,7 @@ internal struct SharedStructHeader
     [FieldOffset(36)] public uint LayoutTextLength;
     [FieldOffset(40)] public int CreatorProcessId;
 
-    /// <summary>0 empty (fresh zero-filled segment), 1 initializing, 2 ready, 3 initialization failed. The futex word openers sleep on.</summary>
+    /// <summary>The <see cref="SharedAreaHandshake"/> state: 0 empty (fresh zero-filled segment), 1 initializing, 2 ready, 3 initialization failed. The futex word openers sleep on.</summary>
     [FieldOffset(44)] public uint State;
 
     /// <summary>The creator's start time in clock ticks after boot (/proc/PID/stat field 22), so a reused pid is not taken for the creator.</summary>

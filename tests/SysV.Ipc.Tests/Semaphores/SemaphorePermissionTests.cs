@@ -25,7 +25,7 @@ public sealed class SemaphorePermissionTests : IpcLeakGuard
 
         Assert.Contains("value: 4", output, StringComparison.Ordinal);
         Assert.Contains($"Release: IpcPermissionDeniedException: Permission denied on semaphore set with id {set.Id}", output, StringComparison.Ordinal);
-        Assert.Contains($"SetPermissions: IpcPermissionDeniedException: Operation not permitted on semaphore set with id {set.Id}", output, StringComparison.Ordinal);
+        Assert.Contains($"SetPermissions: IpcPermissionDeniedException: Operation not permitted on semaphore set with key {key} (id {set.Id})", output, StringComparison.Ordinal);
         Assert.Contains("Remove: IpcPermissionDeniedException: Operation not permitted", output, StringComparison.Ordinal);
         Assert.Equal(4, set.GetValue(0));
 

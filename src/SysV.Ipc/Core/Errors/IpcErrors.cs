@@ -77,6 +77,18 @@ internal static class IpcErrors
         }
     }
 
+    /// <summary>
+    /// The error for an object whose id the kernel gave to another object after the first was removed: what the
+    /// caller holds is gone, whatever the new object is. <paramref name="difference"/> says how it was told apart.
+    /// </summary>
+    internal static IpcObjectRemovedException Replaced(IpcObjectKind kind, IpcKey? key, int id, string difference)
+    {
+        char l = ListFlag(kind);
+        return new IpcObjectRemovedException(
+            $"The id {id.ToString(CultureInfo.InvariantCulture)} now names a different {KindName(kind)}: the one this object opened{(key is { IsPrivate: false } k ? $" with key {k}" : string.Empty)} was removed and the kernel reused its id ({difference}). Nothing was read or written; open the object again (by key), and list what exists with 'ipcs -{l}'.",
+            Errno.EIDRM, kind, key, id);
+    }
+
     /// <summary>The errnos only semop/semctl give, with what they mean there.</summary>
     private static IpcException? SemaphoreError(int errno, string call, string target, string reason, IpcKey? key, int? id, string suffix) => errno switch
     {
