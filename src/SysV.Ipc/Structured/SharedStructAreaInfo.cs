@@ -78,7 +78,7 @@ public sealed record SharedStructAreaInfo(
             layout = Encoding.UTF8.GetString(attachment.GetReadOnlySpan(h.LayoutTextOffset, (int)h.LayoutTextLength));
         }
 
-        SharedStructAreaState state = h.State <= SharedStructHeader.StateFailed ? (SharedStructAreaState)h.State : SharedStructAreaState.Unknown;
+        SharedStructAreaState state = h.State <= SharedAreaHandshake.StateFailed ? (SharedStructAreaState)h.State : SharedStructAreaState.Unknown;
         return new SharedStructAreaInfo(
             layout ?? (h.LayoutTextLength == 0 ? "(not recorded by its creator)" : $"(layout text out of bounds: offset {h.LayoutTextOffset}, length {h.LayoutTextLength})"),
             h.LayoutHash,
