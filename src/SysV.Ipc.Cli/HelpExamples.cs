@@ -12,6 +12,9 @@ internal sealed class HelpExamples(HelpAction inner) : SynchronousCommandLineAct
 
     public static void Register(Command command, string examples) => s_examples.AddOrUpdate(command, examples);
 
+    /// <summary>The examples registered for a command, or null.</summary>
+    public static string? TryGet(Command command) => s_examples.TryGetValue(command, out string? examples) ? examples : null;
+
     /// <summary>Wraps the root's help option so every command's --help ends with its examples.</summary>
     public static void Install(Command root)
     {
@@ -21,10 +24,23 @@ internal sealed class HelpExamples(HelpAction inner) : SynchronousCommandLineAct
 
     public override int Invoke(ParseResult parseResult)
     {
-        int code = inner.Invoke(parseResult);
+        TextWriter output = parseResult.InvocationConfiguration.Output;
+        using var help = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        parseResult.InvocationConfiguration.Output = help;
+        int code;
+        try
+        {
+            code = inner.Invoke(parseResult);
+        }
+        finally
+        {
+            parseResult.InvocationConfiguration.Output = output;
+        }
+
+        // An option whose value is optional (HelpName "[a|b]") reads "--all[=a|b]", as util-linux writes it.
+        output.Write(System.Text.RegularExpressions.Regex.Replace(help.ToString(), @" <\[([^\]>]*)\]>", m => "[=" + m.Groups[1].Value + "]  "));
         if (s_examples.TryGetValue(parseResult.CommandResult.Command, out string? examples))
         {
-            TextWriter output = parseResult.InvocationConfiguration.Output;
             output.Write("Examples:\n" + examples.TrimEnd() + "\n\n");
         }
 

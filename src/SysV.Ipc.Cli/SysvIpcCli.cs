@@ -27,13 +27,37 @@ internal static class SysvIpcCli
             return roleExitCode;
         }
 
+        if (args is [Completion.HiddenVerb, .. var words])
+        {
+            return Completion.Complete(s_root.Value, string.Join(' ', words), output);
+        }
+
+        if (args is ["__man"])
+        {
+            output.Write(ManPage.Generate(s_root.Value));
+            return 0;
+        }
+
+        if (args.Length == 0)
+        {
+            error.Write($"{Name}: no verb given; usage: {Name} <{string.Join('|', Verbs())}> [options] (see '{Name} --help')\n");
+            return 1;
+        }
+
         ParseResult result = s_root.Value.Parse(args);
         if (result.Action is ParseErrorAction)
         {
-            string verb = result.CommandResult.Command == s_root.Value ? Name : Name + " " + result.CommandResult.Command.Name;
-            foreach (ParseError parseError in result.Errors)
+            if (result.CommandResult.Command == s_root.Value && !args[0].StartsWith('-'))
             {
-                error.Write($"{Name}: {parseError.Message.TrimEnd('.')} (see '{verb} --help')\n");
+                string? guess = VerbSuggestions.Guess(args[0], s_root.Value.Subcommands.Where(c => !c.Hidden));
+                error.Write($"{Name}: unknown verb '{args[0]}'{(guess is null ? string.Empty : $"; did you mean '{guess}'?")} (see '{Name} --help')\n");
+                return 1;
+            }
+
+            string verb = result.CommandResult.Command == s_root.Value ? Name : Name + " " + result.CommandResult.Command.Name;
+            foreach (string message in result.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal)).Distinct().DefaultIfEmpty("no verb given"))
+            {
+                error.Write($"{Name}: {message} (see '{verb} --help')\n");
             }
 
             return 1;
@@ -46,10 +70,12 @@ internal static class SysvIpcCli
         catch (Exception e) when (e is CliUsageException or IpcException or IOException or ArgumentException or UnauthorizedAccessException)
         {
             // IpcException is an IOException; the library's messages already say what, to which object, and what to do.
-            error.Write($"{Name}: {e.Message.ReplaceLineEndings(" ")}\n");
+            error.Write($"{Name}: {CliErrors.Message(e).ReplaceLineEndings(" ")}\n");
             return 1;
         }
     }
+
+    private static IEnumerable<string> Verbs() => s_root.Value.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
 
     private static Command CreateRoot()
     {
@@ -57,13 +83,20 @@ internal static class SysvIpcCli
         var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
         {
             new HelpOption(),
-            new VersionOption(),
+            new VersionOption("--version", "-V"),
             ListCommand.Create(),
+            LsipcCommand.Create(),
             ShowCommand.Create(),
             RemoveCommand.Create(),
             MakeCommand.Create(),
             KeyCommand.Create(),
             DemoCommand.Create(),
+            PeekCommand.Create(),
+            DumpCommand.Create(),
+            ChangeCommands.CreateChmod(),
+            ChangeCommands.CreateChown(),
+            TopCommand.Create(),
+            Completion.Create(),
         };
         HelpExamples.Register(root, """
               sysvipc ls                       # ipcs

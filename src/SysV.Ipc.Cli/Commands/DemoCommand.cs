@@ -68,16 +68,30 @@ internal static class DemoCommand
             options = count is >= 1 and <= 3 ? options with { Clients = count } : throw new CliUsageException($"--clients takes 1 to 3, not {count}");
         }
 
+        if (File.Exists(options.KeyFile))
+        {
+            // Objects of an earlier run: say so on stderr, with a removal command that names only what exists.
+            IpcKey key = TutorialProtocol.KeyFor(options.KeyFile, options.ProjectId);
+            List<IpcObjectInfo> leftovers = [.. IpcSystem.ListAll().Where(o => o.Key == key)];
+            if (leftovers.Count > 0)
+            {
+                string kinds = string.Join(" and ", leftovers.Select(o => $"a {CliErrors.Kind(o.Kind)} (id {o.Id})"));
+                string remove = string.Join(" ", leftovers.Select(o => $"-{char.ToUpperInvariant(RemoveCommand.Letter(o.Kind))} {key}").Distinct());
+                throw new CliUsageException($"cannot start the demo: {kinds} already exist{(leftovers.Count == 1 ? "s" : string.Empty)} with key {key} (from ftok(\"{options.KeyFile}\", {options.ProjectId})), perhaps left by an earlier run or used by a running server; remove {(leftovers.Count == 1 ? "it" : "them")} with 'sysvipc rm {remove}', or pick another file with --key-file");
+            }
+        }
+
         using var cancellation = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             cancellation.Cancel();
         };
-        return TutorialDemo.Run(
+        int code = TutorialDemo.Run(
             CommandOutput.Out(result),
             (role, roleArgs) => TutorialDemo.StartCurrentExecutable([RolePrefix + role, .. roleArgs]),
             options,
             cancellation.Token);
+        return code == 0 ? 0 : 1; // the sample's 2 ("objects exist") is an error like any other here
     }
 }

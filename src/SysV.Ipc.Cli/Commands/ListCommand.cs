@@ -22,8 +22,8 @@ internal static class ListCommand
     internal static readonly Option<bool> s_human = new("--human") { Description = "Sizes in human-readable form (64K, 1.4M)." };
     internal static readonly Option<bool> s_bytes = new("--bytes", "-b") { Description = "Sizes in bytes." };
     private static readonly Option<string> s_id = new("--id", "-i") { Description = "Every field of one object (with exactly one of -m, -q, -s); same as 'sysvipc show'.", HelpName = "ID" };
-    internal static readonly Option<bool> s_json = new("--json") { Description = "JSON: lower-case field names, real numbers, booleans and nulls, times in ISO 8601 UTC." };
-    private static readonly Option<bool> s_orphans = new("--orphans") { Description = "Only orphans: segments nobody attaches whose creator and last user are gone; queues and semaphore sets no running process used, idle for --idle seconds (see docs/cli.md)." };
+    internal static readonly Option<bool> s_json = new("--json", "-J") { Description = "JSON: lower-case field names, real numbers, booleans and nulls, times in ISO 8601 UTC." };
+    private static readonly Option<bool> s_orphans = new("--orphans") { Description = "Only orphans: segments nobody attaches whose creator and last user are gone; queues and semaphore sets no running process used, idle for --idle seconds; and of those only the ones that hold no data unless --include-nonempty (see 'sysvipc rm --help' and docs/cli.md)." };
     internal static readonly Option<int> s_idle = new("--idle")
     {
         Description = "Seconds a queue or semaphore set must have been untouched to count as an orphan.",
@@ -45,7 +45,7 @@ internal static class ListCommand
         var command = new Command("ls", "List System V IPC objects exactly as ipcs does (same blocks, columns and widths), with JSON and orphan detection on top.")
         {
             s_shm, s_queues, s_semaphores, s_all, s_time, s_pid, s_creator, s_limits, s_summary, s_human, s_bytes, s_id,
-            s_json, s_orphans, s_idle, s_keys, s_command,
+            s_json, s_orphans, RemoveCommand.s_includeNonEmpty, s_idle, s_keys, s_command,
         };
         command.Aliases.Add("ipcs");
         command.SetAction(Run);
@@ -93,7 +93,7 @@ internal static class ListCommand
         ListFormat format = Format(result);
         TextWriter output = CommandOutput.Out(result);
         TimeSpan idle = IdleTime(result);
-        Func<IpcObjectInfo, bool> filter = Filter(result.GetValue(s_keys), result.GetValue(s_orphans), idle);
+        Func<IpcObjectInfo, bool> filter = Filter(result.GetValue(s_keys), result.GetValue(s_orphans), idle, result.GetValue(RemoveCommand.s_includeNonEmpty));
 
         if (result.GetValue(s_json))
         {
@@ -161,10 +161,10 @@ internal static class ListCommand
     }
 
     /// <summary>The --key and --orphans filters; keys are checked before anything is read.</summary>
-    internal static Func<IpcObjectInfo, bool> Filter(string[]? keyTexts, bool orphans, TimeSpan idle)
+    internal static Func<IpcObjectInfo, bool> Filter(string[]? keyTexts, bool orphans, TimeSpan idle, bool includeNonEmpty = false)
     {
         HashSet<IpcKey> keys = [.. (keyTexts ?? []).Select(ArgumentParsers.ParseKey)];
-        return o => (keys.Count == 0 || keys.Contains(o.Key)) && (!orphans || IpcSystem.IsOrphan(o, idle));
+        return o => (keys.Count == 0 || keys.Contains(o.Key)) && (!orphans || OrphanRules.Judge(o, idle).IsProposed(includeNonEmpty));
     }
 
     private static ListFormat Format(ParseResult result)

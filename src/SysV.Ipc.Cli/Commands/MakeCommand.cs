@@ -19,7 +19,7 @@ internal static class MakeCommand
     private static readonly Option<string> s_mode = new("--mode", "-p") { Description = "Permission bits in octal (default 0600: only the owner; ipcmk's default is 0644).", HelpName = "MODE" };
     private static readonly Option<string> s_key = new("--key") { Description = "The key (0x1a2b3c4d or decimal; 0 is IPC_PRIVATE). Default: a random key, like ipcmk.", HelpName = "KEY" };
     internal static readonly Option<string> s_file = new("--file") { Description = "Derive the key from this existing file with ftok (like the C programs that share it).", HelpName = "PATH" };
-    internal static readonly Option<string> s_proj = new("--proj") { Description = "The ftok project id for --file: 0 to 255 or one character (default 1).", HelpName = "N" };
+    internal static readonly Option<string> s_proj = new("--proj") { Description = "The ftok project id for --file: 1 to 255 or one character (default 1).", HelpName = "N" };
 
     public static Command Create()
     {
@@ -49,6 +49,10 @@ internal static class MakeCommand
 
         long size = sizeText is null ? 0 : ArgumentParsers.ParseSize(sizeText);
         int count = countText is null ? 0 : ArgumentParsers.ParseCount(countText);
+        if (countText is not null && IpcSystem.GetLimits().MaxSemaphoresPerSet is var semmsl && count > semmsl)
+        {
+            throw new CliUsageException($"cannot create a set of {count} semaphores: this system allows at most {semmsl} per set (SEMMSL, the first field of /proc/sys/kernel/sem; sysctl kernel.sem)");
+        }
         UnixFileMode mode = result.GetValue(s_mode) is { } modeText
             ? ArgumentParsers.ParseMode(modeText)
             : UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -57,11 +61,20 @@ internal static class MakeCommand
 
         if (sizeText is not null)
         {
-            var (id, k) = CreateWithKey(key, k =>
+            (int id, IpcKey k) = (0, default);
+            try
             {
-                using SharedMemorySegment segment = SharedMemorySegment.Create(k, size, mode);
-                return (segment.Id, segment.Key);
-            });
+                (id, k) = CreateWithKey(key, k =>
+                {
+                    using SharedMemorySegment segment = SharedMemorySegment.Create(k, size, mode);
+                    return (segment.Id, segment.Key);
+                });
+            }
+            catch (IpcLimitExceededException e)
+            {
+                throw new CliUsageException(SegmentLimitMessage(e, sizeText, size, key));
+            }
+
             output.Write($"Shared memory id: {CText.Number(id)} key: {k}\n");
         }
 
@@ -78,6 +91,37 @@ internal static class MakeCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Which limit refused a segment, in the user's terms: the size asked for, the key only if they chose it.</summary>
+    private static string SegmentLimitMessage(IpcLimitExceededException e, string sizeText, long size, IpcKey? chosenKey)
+    {
+        string what = $"cannot create a shared memory segment of {sizeText} ({size} bytes){(chosenKey is { } k ? $" with key {k}" : string.Empty)}";
+        const int ENOMEM = 12;
+        if (e.ErrorNumber == ENOMEM)
+        {
+            return $"{what}: the kernel has not enough memory to reserve it (shmget: Cannot allocate memory). {MemoryFacts()} Ask for less, or free memory";
+        }
+
+        IpcLimits limits = IpcSystem.GetLimits();
+        return $"{what}: a system limit is reached ({e.Message.Split(" (", 2)[0]}): at most {limits.MaxSegments} segments (kernel.shmmni) and {limits.MaxTotalSharedMemoryPages} pages of {limits.PageSize} bytes in all (kernel.shmall); 'sysvipc ls -u' shows what is in use";
+    }
+
+    private static string MemoryFacts()
+    {
+        try
+        {
+            Dictionary<string, long> info = File.ReadLines("/proc/meminfo")
+                .Select(l => l.Split(':', 2))
+                .Where(p => p.Length == 2)
+                .ToDictionary(p => p[0], p => long.TryParse(p[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out long kb) ? kb * 1024 : 0);
+            string policy = File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim();
+            return $"This machine has {CText.HumanSize((ulong)info.GetValueOrDefault("MemTotal"))} of memory ({CText.HumanSize((ulong)info.GetValueOrDefault("MemAvailable"))} available) and {CText.HumanSize((ulong)info.GetValueOrDefault("SwapTotal"))} of swap; vm.overcommit_memory is {policy}.";
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
     }
 
     /// <summary>The key from --key or --file/--proj; null for "pick a random one".</summary>
@@ -101,7 +145,7 @@ internal static class MakeCommand
             return ArgumentParsers.ParseKey(keyText);
         }
 
-        return file is null ? null : IpcKey.FromFile(file, proj is null ? (byte)1 : ArgumentParsers.ParseProjectId(proj));
+        return file is null ? null : IpcKey.FromFile(file, proj is null ? (byte)1 : KeyCommand.ProjectId(result, proj));
     }
 
     /// <summary>Creates with the given key, or with random keys (never IPC_PRIVATE) until one is free.</summary>

@@ -19,12 +19,18 @@ internal static class RemoveCommand
 
     private static readonly Option<string?> s_all = new("--all", "-a")
     {
-        Description = "Remove every object this user may remove, or only those of one kind (--all=shm, --all=msg, --all=sem); --key narrows it.",
+        Description = "Remove every object this user may remove (others' are skipped), or only those of one kind: the value is optional (--all, --all=shm, --all=msg, --all=sem); --key narrows it.",
         Arity = ArgumentArity.ZeroOrOne,
-        HelpName = "shm|msg|sem",
+        HelpName = "[shm|msg|sem]",
     };
 
-    private static readonly Option<bool> s_orphans = new("--orphans") { Description = "Remove the orphans that 'sysvipc ls --orphans' lists; --key narrows it." };
+    private static readonly Option<bool> s_orphans = new("--orphans")
+    {
+        Description = "Remove the orphans 'sysvipc ls --orphans' lists: objects no running process created or uses (segment: nothing attached, creator and last user gone; queue and semaphore set: last users gone, idle for --idle seconds) "
+            + "that hold no data. Never by default: a SharedStruct area or channel, a segment whose pages were written, a queue with messages, a semaphore set with a value other than 0 (an IpcMutex); those are reported as kept. --key narrows it.",
+    };
+
+    internal static readonly Option<bool> s_includeNonEmpty = new("--include-nonempty") { Description = "With --orphans, also take orphans that hold data (areas, channels, written segments, queues with messages, semaphore sets with values)." };
     private static readonly Option<bool> s_dryRun = new("--dry-run", "-n") { Description = "Say what would be removed; remove nothing." };
     private static readonly Option<bool> s_verbose = new("--verbose", "-v") { Description = "Say what is being removed." };
 
@@ -32,7 +38,7 @@ internal static class RemoveCommand
     {
         var command = new Command("rm", "Remove System V IPC objects by id or key, all of them, or only the orphans. Messages and exit codes as ipcrm's.")
         {
-            s_shmId, s_shmKey, s_queueId, s_queueKey, s_semId, s_semKey, s_all, s_orphans, ListCommand.s_idle, ListCommand.s_keys, s_dryRun, s_verbose,
+            s_shmId, s_shmKey, s_queueId, s_queueKey, s_semId, s_semKey, s_all, s_orphans, s_includeNonEmpty, ListCommand.s_idle, ListCommand.s_keys, s_dryRun, s_verbose,
         };
         command.SetAction(Run);
         HelpExamples.Register(command, """
@@ -94,7 +100,7 @@ internal static class RemoveCommand
 
         foreach (IpcObjectKind kind in allKinds ?? [])
         {
-            foreach (IpcObjectInfo o in List(kind).Where(inScope))
+            foreach (IpcObjectInfo o in List(kind).Where(inScope).Where(Removability.CanRemove))
             {
                 remover.Remove(o.Kind, o.Id, null);
             }
@@ -102,14 +108,25 @@ internal static class RemoveCommand
 
         if (orphans)
         {
-            foreach (IpcObjectInfo o in IpcSystem.ListOrphans(idle).Where(inScope))
+            bool includeNonEmpty = result.GetValue(s_includeNonEmpty);
+            foreach (IpcObjectInfo o in IpcSystem.ListAll().Where(inScope).Where(Removability.CanRemove))
             {
-                remover.Remove(o.Kind, o.Id, null);
+                OrphanVerdict verdict = OrphanRules.Judge(o, idle);
+                if (verdict.IsProposed(includeNonEmpty))
+                {
+                    remover.Remove(o.Kind, o.Id, null);
+                }
+                else if (verdict.Abandoned)
+                {
+                    remover.Keep(o, verdict.Contents!);
+                }
             }
         }
 
         return remover.Failures == 0 ? 0 : 1;
     }
+
+    internal static char Letter(IpcObjectKind kind) => kind switch { IpcObjectKind.SharedMemory => 'm', IpcObjectKind.MessageQueue => 'q', _ => 's' };
 
     internal static IReadOnlyList<IpcObjectInfo> List(IpcObjectKind kind) => kind switch
     {
@@ -151,7 +168,7 @@ internal static class RemoveCommand
             IpcObjectInfo? match = List(kind).FirstOrDefault(o => o.Key == key);
             if (match is null)
             {
-                Fail($"invalid key ({text})");
+                Fail($"no {CliErrors.Kind(kind)} has key {key} ('sysvipc ls -{Letter(kind)}' lists them)");
                 return;
             }
 
@@ -172,7 +189,13 @@ internal static class RemoveCommand
                 IpcObjectInfo? info = List(kind).FirstOrDefault(o => o.Id == id);
                 if (info is null)
                 {
-                    Fail(keyText is null ? $"invalid id ({idText})" : $"invalid key ({keyText})");
+                    Fail($"invalid id ({idText})");
+                    return;
+                }
+
+                if (!Removability.CanRemove(info))
+                {
+                    Fail(Denied(kind, id, keyText));
                     return;
                 }
 
@@ -189,13 +212,32 @@ internal static class RemoveCommand
             {
                 if (!IpcSystem.TryRemove(kind, id))
                 {
-                    Fail(keyText is null ? $"invalid id ({idText})" : $"invalid key ({keyText})");
+                    Fail(keyText is null ? $"invalid id ({idText})" : $"no {CliErrors.Kind(kind)} has key {keyText} any more (removed meanwhile)");
                 }
             }
             catch (IpcPermissionDeniedException)
             {
-                Fail(keyText is null ? $"permission denied for id ({idText})" : $"permission denied for key ({keyText})");
+                Fail(Denied(kind, id, keyText));
             }
+        }
+
+        /// <summary>An abandoned object --orphans leaves alone because it holds data: said in a dry run and with -v.</summary>
+        public void Keep(IpcObjectInfo info, string contents)
+        {
+            if (dryRun || verbose)
+            {
+                CommandOutput.Out(result).Write($"keeping {CliErrors.Kind(info.Kind)} id `{CText.Number(info.Id)}' (key {info.Key}): it holds {contents} (--include-nonempty removes it)\n");
+            }
+        }
+
+        /// <summary>ipcrm's "permission denied for id (5)", then the kind and whose it is.</summary>
+        private static string Denied(IpcObjectKind kind, int id, string? keyText)
+        {
+            string head = keyText is null ? $"permission denied for id ({CText.Number(id)})" : $"permission denied for key ({keyText})";
+            IpcObjectInfo? info = List(kind).FirstOrDefault(o => o.Id == id);
+            return info is null
+                ? $"{head}: {CliErrors.Kind(kind)} {CText.Number(id)}"
+                : $"{head}: {CliErrors.Kind(kind)} {CText.Number(id)}: {Removability.WhyNot(info)}";
         }
 
         private void Fail(string message)

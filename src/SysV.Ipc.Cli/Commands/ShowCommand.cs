@@ -11,16 +11,28 @@ internal static class ShowCommand
 
     public static Command Create()
     {
-        var command = new Command("show", "Every field of one object, exactly as 'ipcs -m|-q|-s -i ID' prints it: times in local time, and for a semaphore set each semaphore's value, ncount, zcount and pid.")
+        var command = new Command("show", "Every field of one object, exactly as 'ipcs -m|-q|-s -i ID' prints it (times in local time, and for a semaphore set each semaphore's value, ncount, zcount and pid); then, for a segment holding a SharedStruct area or a channel, what its header says (layout, state, creator; mode, capacity, what waits, each reader and writer). 'sysvipc lsipc -m|-q|-s -i ID' gives lsipc's layout.")
         {
-            ListCommand.s_shm, ListCommand.s_queues, ListCommand.s_semaphores, ListCommand.s_human, ListCommand.s_bytes, ListCommand.s_json, ListCommand.s_idle, s_id,
+            ListCommand.s_shm, ListCommand.s_queues, ListCommand.s_semaphores, ListCommand.s_human, ListCommand.s_bytes, ListCommand.s_json, s_id,
         };
+        s_id.CompletionSources.Add(context =>
+        {
+            // The ids of existing objects of the kind already given (-m, -q or -s), for Tab completion.
+            ParseResult parsed = context.ParseResult;
+            IEnumerable<IpcObjectInfo> objects = parsed.GetValue(ListCommand.s_shm) ? IpcSystem.ListSharedMemory()
+                : parsed.GetValue(ListCommand.s_queues) ? IpcSystem.ListMessageQueues()
+                : parsed.GetValue(ListCommand.s_semaphores) ? IpcSystem.ListSemaphoreSets()
+                : IpcSystem.ListAll();
+            return objects.Select(o => o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Distinct();
+        });
         command.SetAction(Run);
         HelpExamples.Register(command, """
               sysvipc show -m 7                # ipcs -m -i 7
               sysvipc show -s 2                # values, ncount, zcount and pid of each semaphore
               sysvipc show -q 4 --human        # sizes as 16K
               sysvipc show -m 7 --json         # the same fields as JSON, with the creator's command line
+              sysvipc show -m 9                # a channel: mode, capacity, messages waiting, reader and writers
+              sysvipc lsipc -s -i 2            # lsipc's layout: field per line, then SEMNUM VALUE NCOUNT ZCOUNT PID COMMAND
             """);
         return command;
     }
@@ -67,9 +79,12 @@ internal static class ShowCommand
         }
 
         IReadOnlyList<SemaphoreRow>? semaphores = info is SemaphoreSetInfo set ? SemaphoreRows.Read(set) : null;
+
+        // The library's own header, read after the kernel's fields (attaching changes nattch, lpid, atime).
+        LibraryContents? contents = info is SharedMemoryInfo segment ? LibraryObjects.Read(segment) : null;
         if (json)
         {
-            JsonOutput.WriteDetails(output, info, semaphores, ListCommand.IdleTime(result));
+            JsonOutput.WriteDetails(output, info, semaphores, IpcSystem.DefaultOrphanIdleTime, contents);
             return 0;
         }
 
@@ -77,6 +92,11 @@ internal static class ShowCommand
         {
             case SharedMemoryInfo s:
                 IpcsDetails.WriteSegment(output, s, unit);
+                if (contents is not null)
+                {
+                    LibraryObjects.WriteText(output, contents);
+                }
+
                 break;
             case MessageQueueInfo q:
                 IpcsDetails.WriteQueue(output, q, unit);

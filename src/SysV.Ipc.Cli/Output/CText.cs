@@ -90,4 +90,66 @@ internal static class CText
 
         return string.Create(CultureInfo.InvariantCulture, $"{dec}.{digits}{suffix}");
     }
+
+    /// <summary>
+    /// util-linux's mbs_safe_encode, as lsipc applies it to every cell: each control character, invalid
+    /// UTF-8 byte and the backslash of a literal "\x" becomes \xHH, so a value never breaks a row.
+    /// </summary>
+    internal static string SafeEncode(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var builder = new System.Text.StringBuilder(text.Length);
+        int i = 0;
+        while (i < bytes.Length)
+        {
+            byte b = bytes[i];
+            if (b == (byte)'\\' && i + 1 < bytes.Length && bytes[i + 1] == (byte)'x')
+            {
+                builder.Append(@"\x5c");
+                i++;
+                continue;
+            }
+
+            if (b < 0x80)
+            {
+                if (b < 0x20 || b == 0x7f)
+                {
+                    builder.Append(string.Create(CultureInfo.InvariantCulture, $"\\x{b:x2}"));
+                }
+                else
+                {
+                    builder.Append((char)b);
+                }
+
+                i++;
+                continue;
+            }
+
+            int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            string? decoded = null;
+            if (length > 1 && i + length <= bytes.Length)
+            {
+                try
+                {
+                    decoded = new System.Text.UTF8Encoding(false, true).GetString(bytes, i, length);
+                }
+                catch (System.Text.DecoderFallbackException)
+                {
+                }
+            }
+
+            if (decoded is not null && !char.IsControl(decoded[0]))
+            {
+                builder.Append(decoded);
+                i += length;
+            }
+            else
+            {
+                builder.Append(string.Create(CultureInfo.InvariantCulture, $"\\x{b:x2}"));
+                i++;
+            }
+        }
+
+        return builder.ToString();
+    }
 }

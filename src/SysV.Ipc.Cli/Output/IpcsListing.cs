@@ -236,7 +236,7 @@ internal sealed class IpcsListing(TextWriter output, ListFormat format, SizeUnit
     };
 
     private string Command(SharedMemoryInfo s)
-        => showCommand ? " " + (IpcSystem.GetProcessCommandLine(s.CreatorProcessId) ?? "-") : string.Empty;
+        => showCommand ? " " + (IpcSystem.GetProcessCommandLine(s.CreatorProcessId) is { } line ? CText.SafeEncode(line) : "-") : string.Empty;
 
     private static string KeyColumn(IpcObjectInfo o) => o.Key + " ";
 

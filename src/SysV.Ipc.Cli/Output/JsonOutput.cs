@@ -58,13 +58,13 @@ internal static class JsonOutput
             json.WriteEndObject();
         });
 
-    public static void WriteDetails(TextWriter output, IpcObjectInfo info, IReadOnlyList<SemaphoreRow>? semaphores, TimeSpan orphanIdleTime)
+    public static void WriteDetails(TextWriter output, IpcObjectInfo info, IReadOnlyList<SemaphoreRow>? semaphores, TimeSpan orphanIdleTime, LibraryContents? contents = null)
         => Write(output, json =>
         {
             switch (info)
             {
                 case SharedMemoryInfo s:
-                    WriteSegment(json, s, orphanIdleTime);
+                    WriteSegment(json, s, orphanIdleTime, contents);
                     break;
                 case MessageQueueInfo q:
                     WriteQueue(json, q, orphanIdleTime);
@@ -73,6 +73,37 @@ internal static class JsonOutput
                     WriteSemaphoreSet(json, s, semaphores, orphanIdleTime);
                     break;
             }
+        });
+
+    /// <summary>sysvipc peek --json: the queue and each message's type, length, body in base64 and text when it is UTF-8.</summary>
+    public static void WriteMessages(TextWriter output, int id, long total, IReadOnlyList<(long Type, byte[] Body)> messages)
+        => Write(output, json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("id", id);
+            json.WriteNumber("messages", total);
+            json.WriteStartArray("peeked");
+            for (int i = 0; i < messages.Count; i++)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("position", i);
+                json.WriteNumber("type", messages[i].Type);
+                json.WriteNumber("length", messages[i].Body.Length);
+                json.WriteBase64String("body_base64", messages[i].Body);
+                try
+                {
+                    json.WriteString("text", new UTF8Encoding(false, true).GetString(messages[i].Body));
+                }
+                catch (DecoderFallbackException)
+                {
+                    json.WriteNull("text");
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
         });
 
     public static void WriteLimits(TextWriter output, IpcLimits limits)
@@ -115,7 +146,7 @@ internal static class JsonOutput
             json.WriteEndObject();
         });
 
-    private static void WriteSegment(Utf8JsonWriter json, SharedMemoryInfo s, TimeSpan orphanIdleTime)
+    private static void WriteSegment(Utf8JsonWriter json, SharedMemoryInfo s, TimeSpan orphanIdleTime, LibraryContents? contents = null)
     {
         json.WriteStartObject();
         WriteCommon(json, s);
@@ -133,7 +164,12 @@ internal static class JsonOutput
         string? command = IpcSystem.GetProcessCommandLine(s.CreatorProcessId);
         json.WriteBoolean("creator_running", IpcSystem.IsProcessRunning(s.CreatorProcessId));
         WriteString(json, "creator_command", command);
-        json.WriteBoolean("orphan", IpcSystem.IsOrphan(s, orphanIdleTime));
+        json.WriteBoolean("orphan", Commands.OrphanRules.Judge(s, orphanIdleTime).IsProposed(includeNonEmpty: false));
+        if (contents is not null)
+        {
+            LibraryObjects.WriteJson(json, contents);
+        }
+
         json.WriteEndObject();
     }
 
@@ -149,7 +185,7 @@ internal static class JsonOutput
         WriteTime(json, "send_time", q.LastSendTime);
         WriteTime(json, "receive_time", q.LastReceiveTime);
         WriteTime(json, "change_time", q.LastChangeTime);
-        json.WriteBoolean("orphan", IpcSystem.IsOrphan(q, orphanIdleTime));
+        json.WriteBoolean("orphan", Commands.OrphanRules.Judge(q, orphanIdleTime).IsProposed(includeNonEmpty: false));
         json.WriteEndObject();
     }
 
@@ -160,7 +196,7 @@ internal static class JsonOutput
         json.WriteNumber("nsems", s.Count);
         WriteTime(json, "operation_time", s.LastOperationTime);
         WriteTime(json, "change_time", s.LastChangeTime);
-        json.WriteBoolean("orphan", IpcSystem.IsOrphan(s, orphanIdleTime));
+        json.WriteBoolean("orphan", Commands.OrphanRules.Judge(s, orphanIdleTime).IsProposed(includeNonEmpty: false));
         if (semaphores is not null)
         {
             json.WriteStartArray("semaphores");

@@ -55,4 +55,14 @@ internal static class CliRunner
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
+
+    internal static readonly string[] AsNobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+    /// <summary>The built tool as user 'nobody' (setpriv), in the same IPC namespace.</summary>
+    public static Result RunAsNobody(params string[] args)
+    {
+        string dll = Infrastructure.CrossUser.ReadablePath("sysvipc.dll"); // a copy nobody may read, wherever the checkout lives
+        Infrastructure.Shell.Result result = Infrastructure.Shell.Run("setpriv", [.. AsNobody, "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "LC_ALL=C", "dotnet", "exec", dll, .. args]);
+        return new Result(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
 }

@@ -108,7 +108,7 @@ public sealed class QueueAndSemaphoreTests : IpcLeakGuard
         foreach (string[] args in new[]
         {
             new[] { "-q", missing.ToString(CultureInfo.InvariantCulture) }, ["-s", missing.ToString(CultureInfo.InvariantCulture)],
-            ["-Q", missingKey.ToString()], ["-S", missingKey.ToString()], ["-Q", "0"], ["-S", "junk"],
+            ["-Q", "0"], ["-S", "junk"],
         })
         {
             Shell.Result ipcrm = Shell.Run("ipcrm", args);
@@ -117,6 +117,10 @@ public sealed class QueueAndSemaphoreTests : IpcLeakGuard
             Assert.Equal(ipcrm.ExitCode, ours.ExitCode);
             Assert.Equal(ipcrm.StandardError.Replace("ipcrm: ", "sysvipc: ", StringComparison.Ordinal), ours.Error);
         }
+
+        // A well-formed key nothing has: ipcrm says "invalid key", which reads as if the key were malformed.
+        Assert.Equal($"sysvipc: no message queue has key {missingKey} ('sysvipc ls -q' lists them)\n", CliRunner.Run("rm", "-Q", missingKey.ToString()).Error);
+        Assert.Equal($"sysvipc: no semaphore set has key {missingKey} ('sysvipc ls -s' lists them)\n", CliRunner.Run("rm", "-S", missingKey.ToString()).Error);
     }
 
     private static int WaitOnSemaphore(string id, string index)
