@@ -27,7 +27,7 @@ dotnet test SysVIpc.slnx -c Release --no-build -nologo \
 if [ $# -eq 0 ] && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
   closed=$(mktemp -d) # mode 0700
   cp -a tests/SysV.Ipc.Tests/bin/Release/net10.0 "$closed/tests"
-  dotnet test "$closed/tests/SysV.Ipc.Tests.dll" --filter "Category=CrossUser" -nologo \
+  dotnet test "$closed/tests/SysV.Ipc.Tests.dll" --filter "Category=CrossUser" \
     --logger "trx;LogFileName=cross-user-from-0700-directory.trx" --results-directory "$results" || status=1
   rm -rf "$closed"
 fi
