@@ -80,6 +80,38 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
             File.ReadAllBytes(Path.Combine(project, "bin", "Release", "net10.0", "SysV.Ipc.dll")));
     }
 
+    [Fact]
+    public void PackageValidation_FailsThePack_WhenAnApiOfTheBaselineIsGone()
+    {
+        // A baseline "release" of SysV.Ipc with one public type the current library does not have.
+        string baseline = Path.Combine(_feed.Directory, "baseline");
+        Directory.CreateDirectory(baseline);
+        File.WriteAllText(Path.Combine(baseline, "baseline.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <AssemblyName>SysV.Ipc</AssemblyName>
+                <PackageId>SysV.Ipc</PackageId>
+                <Version>0.0.1</Version>
+              </PropertyGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(baseline, "Removed.cs"), "namespace SysV.Ipc; public sealed class RemovedSinceTheBaseline { }\n");
+        Shell.Result packBaseline = Shell.Run(
+            "dotnet", ["pack", baseline, "-c", "Release", "-nologo", "-o", Path.Combine(baseline, "out")], TimeSpan.FromMinutes(5), _feed.Environment);
+        Assert.True(packBaseline.ExitCode == 0, $"baseline pack: exit {packBaseline.ExitCode}\n{packBaseline.StandardOutput}\n{packBaseline.StandardError}");
+
+        // The repository's settings (EnablePackageValidation) compare the package with it, and refuse it.
+        Shell.Result pack = _feed.PackLibrary(Path.Combine(_feed.Directory, "validated"), $"-p:PackageValidationBaselinePath={Path.Combine(baseline, "out", "SysV.Ipc.0.0.1.nupkg")}");
+        Assert.NotEqual(0, pack.ExitCode);
+        Assert.Contains("CP0001", pack.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("SysV.Ipc.RemovedSinceTheBaseline", pack.StandardOutput, StringComparison.Ordinal);
+
+        // Against itself, the package validates.
+        Shell.Result same = _feed.PackLibrary(Path.Combine(_feed.Directory, "validated-same"), $"-p:PackageValidationBaselinePath={_feed.LibraryPackage}");
+        Assert.True(same.ExitCode == 0, $"exit {same.ExitCode}\n{same.StandardOutput}\n{same.StandardError}");
+    }
+
     /// <summary>The first C# block of the README packed in the package.</summary>
     private static string QuickStart(string packagePath)
     {
@@ -142,10 +174,7 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
                 ["DOTNET_NOLOGO"] = "1",
             };
 
-            Shell.Result pack = Shell.Run(
-                "dotnet",
-                ["pack", Path.Combine(RepositoryPaths.Root, "src", "SysV.Ipc"), "-c", "Release", "--no-build", "-nologo", "-o", folder],
-                TimeSpan.FromMinutes(5));
+            Shell.Result pack = PackLibrary(folder);
             if (pack.ExitCode != 0)
             {
                 throw new InvalidOperationException($"dotnet pack src/SysV.Ipc failed ({pack.ExitCode}):\n{pack.StandardOutput}\n{pack.StandardError}");
@@ -168,5 +197,16 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
         public Dictionary<string, string> Environment { get; }
 
         public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+
+        /// <summary>
+        /// <c>dotnet pack src/SysV.Ipc --no-build</c> into <paramref name="output"/>. The SDK skips package
+        /// validation when the package's inputs are older than its marker file in obj/, whatever the baseline
+        /// (the baseline is not one of its inputs), so each pack gets its own marker beside its output.
+        /// </summary>
+        public Shell.Result PackLibrary(string output, params string[] properties) => Shell.Run(
+            "dotnet",
+            ["pack", Path.Combine(RepositoryPaths.Root, "src", "SysV.Ipc"), "-c", "Release", "--no-build", "-nologo", "-o", output,
+             $"-p:_ApiCompatValidatePackageSemaphoreFile={Path.Combine(output + ".validation", "ValidatePackage.semaphore")}", .. properties],
+            TimeSpan.FromMinutes(5));
     }
 }
