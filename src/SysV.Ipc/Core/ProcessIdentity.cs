@@ -17,7 +17,12 @@ internal static class ProcessIdentity
 
     private static readonly Lazy<DateTimeOffset?> s_bootTime = new(ReadBootTime);
 
-    private static readonly Lazy<ulong> s_ownStartTime = new(() => ReadStartTime(Environment.ProcessId) ?? 0);
+    // Our own start time is read from our main thread's task entry, not /proc/PID/stat: qemu-user answers
+    // a process's reads of its own /proc/PID/stat itself, with a start time tens of ticks later than the
+    // kernel's, so every peer would find this process "dead" (its recorded start time not matching).
+    // The main thread's start time is the process's on any kernel.
+    private static readonly Lazy<ulong> s_ownStartTime = new(() =>
+        ReadStartTime(OwnTaskStatPath()) ?? ReadStartTime(Environment.ProcessId) ?? 0);
 
     internal static ulong OwnStartTime => s_ownStartTime.Value;
 
@@ -67,12 +72,20 @@ internal static class ProcessIdentity
     internal static DateTimeOffset? BootTime() => s_bootTime.Value;
 
     /// <summary>The start time of a running process, or null when there is none (or it is a zombie).</summary>
-    internal static ulong? ReadStartTime(int pid)
+    internal static ulong? ReadStartTime(int pid) => ReadStartTime($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+
+    private static string OwnTaskStatPath()
+    {
+        string pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        return $"/proc/{pid}/task/{pid}/stat";
+    }
+
+    private static ulong? ReadStartTime(string statPath)
     {
         string text;
         try
         {
-            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            text = File.ReadAllText(statPath);
         }
         catch (IOException)
         {
