@@ -6,6 +6,7 @@ using SysV.Ipc.AotSmoke;
 
 // Modes: (none) runs every scenario and prints "ok <name>" for each; "describe" prints the layout texts;
 // "child-struct ID MUTEXID" and "child-writer SEGMENTID COUNT" are the second processes of two scenarios.
+// SYSVIPC_SMOKE_EMULATOR (e.g. "qemu-aarch64-static -L /usr/aarch64-linux-gnu") starts those under an emulator.
 try
 {
     return args switch
@@ -168,10 +169,18 @@ internal static class Scenarios
         using Process child = StartSelf("child-writer", channel.SegmentId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
         int next = 0;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        foreach (byte[] message in reader.AsChannelReader().ReadAllAsync(timeout.Token).ToBlockingEnumerable())
+        try
         {
-            Check(message.AsSpan().SequenceEqual(Message(next)), $"message {next} arrives intact and in order");
-            next++;
+            foreach (byte[] message in reader.AsChannelReader().ReadAllAsync(timeout.Token).ToBlockingEnumerable())
+            {
+                Check(message.AsSpan().SequenceEqual(Message(next)), $"message {next} arrives intact and in order");
+                next++;
+            }
+        }
+        catch (Exception e) when (child.WaitForExit(TimeSpan.FromSeconds(5)))
+        {
+            // Say what became of the writer, so a failure names both sides.
+            throw new InvalidOperationException($"Reading failed after {next} of {count} messages; the writer exited with {child.ExitCode}: {child.StandardError.ReadToEnd()}", e);
         }
 
         Check(next == count, $"{next} messages arrived, not {count}");
@@ -221,7 +230,21 @@ internal static class Scenarios
     {
         string executable = Environment.ProcessPath ?? throw new InvalidOperationException("The path of the running program is unknown.");
         var info = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardError = true };
-        if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
+
+        // Under an emulator (qemu-aarch64-static -L SYSROOT, with no binfmt_misc registration to start a
+        // foreign executable by itself), the second process runs under the same emulator.
+        string[] emulator = (Environment.GetEnvironmentVariable("SYSVIPC_SMOKE_EMULATOR") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (emulator.Length > 0)
+        {
+            info.FileName = emulator[0];
+            foreach (string part in emulator[1..])
+            {
+                info.ArgumentList.Add(part);
+            }
+
+            info.ArgumentList.Add(executable);
+        }
+        else if (Path.GetFileNameWithoutExtension(executable) == "dotnet")
         {
             info.ArgumentList.Add(Environment.GetCommandLineArgs()[0]); // run on the JIT: the entry assembly's path
         }
