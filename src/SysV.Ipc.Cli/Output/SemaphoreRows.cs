@@ -12,7 +12,7 @@ internal static class SemaphoreRows
         var rows = new SemaphoreRow[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
-            rows[i] = new SemaphoreRow(values[i], set.GetWaitingCount(i), set.GetZeroWaitingCount(i), set.GetLastPid(i));
+            rows[i] = new SemaphoreRow(values[i], set.GetWaitingCount(i), set.GetZeroWaitingCount(i), set.GetLastProcessId(i));
         }
 
         return rows;

@@ -392,7 +392,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>The pid of the last process that operated on semaphore <paramref name="index"/> (semctl GETPID; ipcs "pid"); 0 if none yet. SETVAL/SETALL and SEM_UNDO at exit also set it.</summary>
     /// <param name="index">The semaphore's index.</param>
     /// <returns>The pid, or 0.</returns>
-    public int GetLastPid(int index) => Control(index, Libc.GETPID, 0, "semctl(GETPID)");
+    public int GetLastProcessId(int index) => Control(index, Libc.GETPID, 0, "semctl(GETPID)");
 
     /// <summary>Reads the set's state (semctl IPC_STAT).</summary>
     /// <returns>Size, permissions, owner, creator, last operation and change times.</returns>

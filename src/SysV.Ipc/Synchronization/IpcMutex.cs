@@ -316,7 +316,7 @@ public sealed class IpcMutex : IDisposable
         }
 
         // The previous owner never released: its pid is the last to have operated on the flag.
-        int previous = _set.GetLastPid(_owned);
+        int previous = _set.GetLastProcessId(_owned);
         ReadOnlySpan<SemaphoreOperation> takeOver = [SemaphoreOperation.Wait(_owned, flag), SemaphoreOperation.Release(_owned)];
         _set.Operate(takeOver);
         return previous > 0 ? previous : -1;
@@ -326,7 +326,7 @@ public sealed class IpcMutex : IDisposable
     {
         try
         {
-            return _set.GetLastPid(_owned);
+            return _set.GetLastProcessId(_owned);
         }
         catch (IpcException)
         {

@@ -107,7 +107,7 @@ public sealed class PythonSysvIpcTests : IpcLeakGuard
             set.Release(0);
             waiter.AssertExit(0, s_timeout);
             Assert.Equal("waiting\nacquired value=0", waiter.StandardOutput.Trim().ReplaceLineEndings("\n"));
-            Assert.Equal(waiter.Id, set.GetLastPid(0));
+            Assert.Equal(waiter.Id, set.GetLastProcessId(0));
         }
         finally
         {

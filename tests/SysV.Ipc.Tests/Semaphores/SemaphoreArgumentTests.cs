@@ -44,7 +44,7 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
         foreach (Action call in new Action[]
         {
             () => set.Wait(2), () => set.Release(-1), () => set.TryWait(5), () => set.WaitForZero(2),
-            () => set.GetValue(2), () => set.SetValue(2, 0), () => set.GetWaitingCount(2), () => set.GetZeroWaitingCount(2), () => set.GetLastPid(2),
+            () => set.GetValue(2), () => set.SetValue(2, 0), () => set.GetWaitingCount(2), () => set.GetZeroWaitingCount(2), () => set.GetLastProcessId(2),
         })
         {
             var e = Assert.Throws<ArgumentOutOfRangeException>(call);
@@ -180,7 +180,7 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
                 () => set.Operate([SemaphoreOperation.Wait(0)]), () => set.TryOperate([SemaphoreOperation.Wait(0)], TimeSpan.Zero),
                 () => set.Wait(0), () => set.TryWait(0), () => set.Release(0), () => set.WaitForZero(0), () => set.TryWaitForZero(0, TimeSpan.Zero),
                 () => set.GetValue(0), () => set.GetValues(), () => set.SetValue(0, 1), () => set.SetValues([1]),
-                () => set.GetWaitingCount(0), () => set.GetZeroWaitingCount(0), () => set.GetLastPid(0), () => set.GetInfo(),
+                () => set.GetWaitingCount(0), () => set.GetZeroWaitingCount(0), () => set.GetLastProcessId(0), () => set.GetInfo(),
                 () => set.SetPermissions(UnixFileMode.UserRead), () => set.SetOwner(0, 0), set.Remove,
             })
             {

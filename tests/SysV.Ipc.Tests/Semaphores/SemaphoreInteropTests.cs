@@ -25,7 +25,7 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
             }
 
             Assert.Equal((2 * i) + 1, set.GetValue(2));
-            Assert.Equal(c.Id, set.GetLastPid(2));
+            Assert.Equal(c.Id, set.GetLastProcessId(2));
             Assert.Equal(0, set.GetValue(0)); // never both turns at once
             set.Operate(handOver);
         }
@@ -69,15 +69,15 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
                 Assert.Equal(values[i], ipcs.Rows[i].Value);
                 Assert.Equal(set.GetWaitingCount(i), ipcs.Rows[i].WaitingCount);
                 Assert.Equal(set.GetZeroWaitingCount(i), ipcs.Rows[i].ZeroWaitingCount);
-                Assert.Equal(set.GetLastPid(i), ipcs.Rows[i].LastPid);
+                Assert.Equal(set.GetLastProcessId(i), ipcs.Rows[i].LastPid);
             }
 
             // And the state itself is what was set up, so the comparison above compared something.
             Assert.Equal(new short[] { 3, 0, 1 }, values);
             Assert.Equal([0, 1, 0], Enumerable.Range(0, 3).Select(set.GetWaitingCount));
             Assert.Equal([0, 0, 1], Enumerable.Range(0, 3).Select(set.GetZeroWaitingCount));
-            Assert.NotEqual(Environment.ProcessId, set.GetLastPid(0));
-            Assert.Equal(Environment.ProcessId, set.GetLastPid(1));
+            Assert.NotEqual(Environment.ProcessId, set.GetLastProcessId(0));
+            Assert.Equal(Environment.ProcessId, set.GetLastProcessId(1));
         }
         finally
         {

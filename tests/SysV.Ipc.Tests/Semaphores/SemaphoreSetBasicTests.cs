@@ -23,7 +23,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, info.Permissions);
         Assert.NotNull(info.LastOperationTime); // the protocol's "initialized" mark
         Assert.NotNull(info.LastChangeTime);
-        Assert.Equal(Environment.ProcessId, set.GetLastPid(0));
+        Assert.Equal(Environment.ProcessId, set.GetLastProcessId(0));
     }
 
     [Theory]

@@ -28,7 +28,7 @@ public sealed class SemaphoreUndoTests : IpcLeakGuard
         }
 
         Assert.Equal(1, set.GetValue(0));
-        Assert.Equal(child.Id, set.GetLastPid(0)); // the undo at exit is recorded as the child's operation
+        Assert.Equal(child.Id, set.GetLastProcessId(0)); // the undo at exit is recorded as the child's operation
     }
 
     [Fact]
