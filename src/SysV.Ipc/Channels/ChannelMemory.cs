@@ -252,8 +252,6 @@ internal sealed unsafe class ChannelMemory
         }
     }
 
-    internal void Heartbeat(byte* slot) => Volatile.Write(ref *(long*)(slot + ChannelLayout.SlotHeartbeat), Environment.TickCount64);
-
     /// <summary>Sleeps until the word changes from <paramref name="expected"/>, a wake, a signal, or the timeout.</summary>
     internal static void FutexWait(int* word, int expected, TimeSpan timeout) => Futex.Wait(word, expected, timeout);
 

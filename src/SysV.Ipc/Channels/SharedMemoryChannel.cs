@@ -184,30 +184,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     public IReadOnlyList<ChannelParticipant> GetParticipants()
     {
         ThrowIfDisposed();
-        List<ChannelParticipant> result = [];
-        for (int i = 0; i <= _memory.ProducerSlots; i++)
-        {
-            byte* slot = _memory.Slot(i);
-            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
-            if (owner is 0 or ParticipantIdentity.Released)
-            {
-                continue;
-            }
-
-            ChannelRole expected = i == 0 ? ChannelRole.Consumer : ChannelRole.Producer;
-            int role = Volatile.Read(ref *(int*)(slot + ChannelLayout.SlotRole));
-            long heartbeat = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotHeartbeat));
-            int pid = ParticipantIdentity.PidOf(owner);
-            if (pid == 0 || (role != 0 && role != (int)expected) || heartbeat < 0)
-            {
-                throw _memory.Corrupted($"participant slot {i} holds owner 0x{owner:x16} (pid {pid}), role {role} and heartbeat {heartbeat}, which no {expected} writes there");
-            }
-
-            // The heartbeat is another process's reading of the same monotonic clock; one from the future (another time namespace) counts as now.
-            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
-        }
-
-        return result;
+        return ParticipantTable.Read(_memory);
     }
 
     /// <summary>Removes the segment (IPC_RMID): it disappears once every process has detached it.</summary>

@@ -26,7 +26,6 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     private readonly long _capacity;
     private readonly int _maxMessage;
     private readonly long _publishThreshold;
-    private readonly byte* _slot;
     private readonly bool _zeroConsumed;
     private long _position;   // the next record to read
     private long _published;  // the head as last handed back to the writers
@@ -45,7 +44,6 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         _capacity = memory.Capacity;
         _maxMessage = memory.MaxMessageSize;
         _publishThreshold = memory.Capacity / 4;
-        _slot = memory.Slot(0);
         _zeroConsumed = memory.Mode == ChannelMode.MultiProducer;
         Register();
     }
@@ -377,7 +375,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
 
         Volatile.Write(ref *c.ConsumerSleeping, 0);
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(c.Slot(0)), 0, ParticipantIdentity.Current);
+        ParticipantTable.Leave(c, ParticipantTable.ReaderSlot);
         ChannelMemory.FutexWakeAll(c.DataSequence); // a thread of this process waiting in this reader: it sees the disposal and leaves
         _channel.Release();
     }
@@ -440,7 +438,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         {
             if (checkPeers)
             {
-                _m.Heartbeat(_slot);
+                ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
                 if (RecoverDeadClaim())
                 {
                     return;
@@ -541,82 +539,25 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             return false;
         }
 
-        long position = _position;
-        int frame = Volatile.Read(ref *(int*)(_ring + (position & _mask))); // before the tail: a claim's CAS on the tail precedes its mark
-        long tail = _m.ReadTail(_published);
-        if (tail <= position)
+        long end = DeadClaimRecovery.SkipEnd(_m, _position, _published);
+        if (end == DeadClaimRecovery.NothingToSkip)
         {
-            if (frame < 0)
-            {
-                throw _m.Corrupted($"the record at position {position} is marked as claimed, but the writers' tail ({tail}) says nothing was claimed there");
-            }
-
-            return false; // nothing claimed: the ring is simply empty
+            return false;
         }
 
-        long end = -1;
-        bool ambiguous = false;
-        for (int i = 1; i <= _m.ProducerSlots; i++)
+        if (end != DeadClaimRecovery.CommittedMeanwhile)
         {
-            byte* slot = _m.Slot(i);
-            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
-            long claimStart = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition));
-            long claimSize = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimSize));
-            if (owner == 0 || claimStart > position || claimSize <= 0 || claimSize > _capacity || position >= claimStart + claimSize)
-            {
-                continue;
-            }
-
-            if (ParticipantIdentity.IsAlive(owner))
-            {
-                return false; // a live writer will commit it
-            }
-
-            long candidate = claimStart + claimSize;
-            ambiguous |= end >= 0 && end != candidate;
-            end = Math.Max(end, candidate);
+            _position = end; // the dead claim is zeroed with the next batch
+            Publish();
         }
 
-        if (Volatile.Read(ref *(int*)(_ring + (position & _mask))) > 0)
-        {
-            return true; // committed meanwhile
-        }
-
-        if (end < 0)
-        {
-            throw _m.Corrupted($"the space at position {position} is claimed (the tail is at {tail}) but no writer's claim covers it");
-        }
-
-        if (ambiguous || (end & 7) != 0 || end > tail || end - _published > _capacity)
-        {
-            throw _m.Corrupted($"writers that died left claims at position {position} that cannot be told apart (ending at {end}, tail {tail})");
-        }
-
-        _position = end; // the dead claim is zeroed with the next batch
-        Publish();
         return true;
     }
 
     /// <summary>The ring is empty: if every writer that holds a place has died, nothing will ever come.</summary>
     private void ThrowIfWritersDied()
     {
-        long deadOwner = 0;
-        for (int i = 1; i <= _m.ProducerSlots; i++)
-        {
-            long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(i)));
-            if (owner is 0 or ParticipantIdentity.Released)
-            {
-                continue;
-            }
-
-            if (ParticipantIdentity.IsAlive(owner))
-            {
-                return;
-            }
-
-            deadOwner = owner;
-        }
-
+        long deadOwner = ParticipantTable.DeadWriterWhenAllDead(_m);
         if (deadOwner != 0)
         {
             throw new ChannelPeerDiedException(
@@ -627,25 +568,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
 
     private void Register()
     {
-        long me = ParticipantIdentity.Current;
-        long* owner = ChannelMemory.SlotOwner(_slot);
-        while (true)
-        {
-            long current = Volatile.Read(ref *owner);
-            if (current != 0 && ParticipantIdentity.IsAlive(current))
-            {
-                throw new InvalidOperationException(
-                    $"The channel in {_m.Description} already has a reader (pid {ChannelMemory.Pid(current)}{(ParticipantIdentity.PidOf(current) == Environment.ProcessId ? ", this process" : string.Empty)}); a channel has exactly one. Dispose that reader first.");
-            }
-
-            if (Interlocked.CompareExchange(ref *owner, me, current) == current)
-            {
-                break;
-            }
-        }
-
-        *(int*)(_slot + ChannelLayout.SlotRole) = (int)ChannelRole.Consumer;
-        _m.Heartbeat(_slot);
+        ParticipantTable.TakeReaderSlot(_m);
         Volatile.Write(ref *_control.ConsumerSleeping, 0);
 
         // Resume after what the previous reader handed out; zero what it had not finished zeroing.

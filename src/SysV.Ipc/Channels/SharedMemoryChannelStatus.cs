@@ -74,7 +74,7 @@ public sealed record SharedMemoryChannelStatus(
         {
             byte* slot = m.Slot(i);
             long owner = Volatile.Read(ref *ChannelMemory.SlotOwner(slot));
-            if (owner == 0)
+            if (owner is 0 or ParticipantIdentity.Released)
             {
                 continue;
             }

@@ -22,19 +22,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     private readonly ChannelMemory _m;       // over _attachment: everything a call of this writer touches
     private readonly ChannelMemory _control; // over the channel's mapping: sleeping, waking and Dispose's clean-up
     private readonly ChannelWaitStrategy _wait;
-    private readonly byte* _ring;
-    private readonly long _mask;
-    private readonly long _capacity;
     private readonly int _maxMessage;
-    private readonly bool _multi;
-    private readonly byte* _slot;
-    private readonly int _slotIndex;
-    private long _tail;      // single producer: the next position to write (the shared tail mirrors it)
-    private long _headCache; // single producer: the last head read
+    private readonly bool _multi;            // which ring below is in use: the one branch of the fast path
+    private readonly int _slot;
+    private SingleProducerRing _single;
+    private MultiProducerRing _shared;
     private byte* _claim;    // the record of an uncommitted claim; null when none
     private int _claimFrame;
     private long _claimSize;
-    private long _claimPosition = -1; // multi-producer: the position of the record this writer last claimed
     private int _disposed;
 
     internal SharedMemoryChannelWriter(SharedMemoryChannel channel, SharedMemoryAttachment attachment, ChannelMemory memory, ChannelMemory control, ChannelWaitStrategy wait)
@@ -44,16 +39,16 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         _m = memory;
         _control = control;
         _wait = wait;
-        _ring = memory.Ring;
-        _mask = memory.Mask;
-        _capacity = memory.Capacity;
         _maxMessage = memory.MaxMessageSize;
         _multi = memory.Mode == ChannelMode.MultiProducer;
-        _slot = Register(out bool tookOver);
-        _slotIndex = (int)((_slot - memory.Slot(0)) / ChannelLayout.SlotSize);
-        if (!_multi)
+        _slot = ParticipantTable.TakeWriterSlot(memory, out bool tookOver);
+        if (_multi)
         {
-            Resume(tookOver);
+            _shared = new MultiProducerRing(memory, _slot);
+        }
+        else
+        {
+            _single = new SingleProducerRing(memory, tookOver);
         }
     }
 
@@ -68,18 +63,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <returns><see langword="false"/> when the ring is full (nothing was written).</returns>
     /// <exception cref="ArgumentOutOfRangeException">The message is longer than the channel's maximum.</exception>
     /// <exception cref="ChannelClosedException">The channel was completed.</exception>
-    public bool TryWrite(ReadOnlySpan<byte> message)
-    {
-        if (!TryClaimCore(message.Length, out byte* payload))
-        {
-            return false;
-        }
-
-        message.CopyTo(new Span<byte>(payload, message.Length));
-        CommitCore();
-        ThrowIfDisposed(); // a racing Dispose may have made the commit land in private memory: say so rather than claim it was sent
-        return true;
-    }
+    public bool TryWrite(ReadOnlySpan<byte> message) =>
+        _multi ? TryWrite(ref _shared, message) : TryWrite(ref _single, message);
 
     /// <summary>Writes a message, waiting for room as long as needed (but cancellably).</summary>
     /// <param name="message">The bytes.</param>
@@ -148,7 +133,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <exception cref="InvalidOperationException">A claim is already open.</exception>
     public bool TryClaim(int length, out Span<byte> buffer)
     {
-        if (!TryClaimCore(length, out byte* payload))
+        byte* payload = null;
+        if (!(_multi ? TryClaimCore(ref _shared, length, out payload) : TryClaimCore(ref _single, length, out payload)))
         {
             buffer = default;
             return false;
@@ -164,7 +150,15 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfNoClaim();
-        CommitCore();
+        if (_multi)
+        {
+            CommitCore(ref _shared);
+        }
+        else
+        {
+            CommitCore(ref _single);
+        }
+
         ThrowIfDisposed(); // as in TryWrite
     }
 
@@ -174,7 +168,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfNoClaim();
-        AbortCore();
+        if (_multi)
+        {
+            AbortCore(ref _shared);
+        }
+        else
+        {
+            AbortCore(ref _single);
+        }
     }
 
     /// <summary>Waits until a message of <paramref name="length"/> bytes would fit.</summary>
@@ -281,87 +282,45 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         _m.Detached = true;
         _attachment.DisposeToPlaceholder();
         ChannelMemory c = _control;
-        byte* slot = c.Slot(_slotIndex);
         try
         {
             if (_multi)
             {
-                SkipAbandonedClaim(c);
-                LeaveSharedSlot(c, slot);
+                _shared.Leave(c, _slot);
             }
             else
             {
-                PublishTailPastPadding(c);
-                Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), 0, ParticipantIdentity.Current);
+                _single.Leave(c, _slot);
             }
         }
         catch (ChannelCorruptedException)
         {
-            Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), 0, ParticipantIdentity.Current); // a corrupt segment must not make Dispose throw
+            ParticipantTable.Leave(c, _slot); // a corrupt segment must not make Dispose throw
         }
 
-        if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
-        {
-            Interlocked.Decrement(ref *c.ProducersSleeping);
-        }
-
+        ParticipantTable.LeaveSleep(c, _slot);
         ChannelMemory.FutexWakeAll(c.SpaceSequence); // a thread waiting in this writer sees the disposal and leaves (other sleeping writers re-check and sleep again)
         _channel.Release();
     }
 
-    /// <summary>
-    /// Multi-producer Dispose: the claim this writer last made, if the reader has not passed it and it is
-    /// still marked as being written, becomes a skip record, so the reader goes on at once. Only the
-    /// segment's state decides (this writer's fields may be changing under a racing call): a claim the
-    /// reader passed may belong to another writer by now, and a committed one is left alone.
-    /// </summary>
-    private void SkipAbandonedClaim(ChannelMemory c)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryWrite<TRing>(ref TRing ring, ReadOnlySpan<byte> message)
+        where TRing : struct, IProducerRing
     {
-        long position = Volatile.Read(ref _claimPosition);
-        if (position < 0 || Volatile.Read(ref *c.Head) > position)
+        if (!TryClaimCore(ref ring, message.Length, out byte* payload))
         {
-            return;
+            return false;
         }
 
-        byte* record = c.Ring + (position & _mask);
-        int frame = Volatile.Read(ref *(int*)record);
-        if (frame < 0 && -(long)frame <= _capacity / 2 && (frame & 7) == 0 && -(long)frame <= _capacity - (position & _mask))
-        {
-            *(int*)(record + 4) = ChannelLayout.SkipTag;
-            Volatile.Write(ref *(int*)record, -frame);
-            AsymmetricFence.Light();
-            if (Volatile.Read(ref *c.ConsumerSleeping) != 0)
-            {
-                c.WakeConsumer();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Multi-producer Dispose: frees the slot, or, while the last claim it records is still ahead of the
-    /// reader, leaves it <see cref="ParticipantIdentity.Released"/>: a racing call may have claimed space
-    /// this Dispose cannot see, and the reader's dead-claim recovery skips such a claim of a released slot.
-    /// </summary>
-    private static void LeaveSharedSlot(ChannelMemory c, byte* slot)
-    {
-        long next = ClaimIsPassed(c, slot) ? 0 : ParticipantIdentity.Released;
-        Interlocked.CompareExchange(ref *ChannelMemory.SlotOwner(slot), next, ParticipantIdentity.Current);
-    }
-
-    /// <summary>Single-producer Dispose: a padding record this writer committed for a claim it never committed is still passed by the tail.</summary>
-    private void PublishTailPastPadding(ChannelMemory c)
-    {
-        long tail = Volatile.Read(ref _tail);
-        long shared = Volatile.Read(ref *c.Tail);
-        long head = Volatile.Read(ref *c.Head);
-        if (tail > shared && (tail & 7) == 0 && head >= 0 && tail - head <= _capacity)
-        {
-            Volatile.Write(ref *c.Tail, tail);
-        }
+        message.CopyTo(new Span<byte>(payload, message.Length));
+        CommitCore(ref ring);
+        ThrowIfDisposed(); // a racing Dispose may have made the commit land in private memory: say so rather than claim it was sent
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryClaimCore(int length, out byte* payload)
+    private bool TryClaimCore<TRing>(ref TRing ring, int length, out byte* payload)
+        where TRing : struct, IProducerRing
     {
         ThrowIfDisposed();
         if (_claim != null)
@@ -372,39 +331,12 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         ValidateLength(length);
         ThrowIfCompleted();
         long size = ChannelLayout.RecordSize(length);
-        return _multi ? TryClaimShared(length, size, out payload) : TryClaimSingle(length, size, out payload);
-    }
-
-    private bool TryClaimSingle(int length, long size, out byte* payload)
-    {
-        long tail = _tail;
-        long index = tail & _mask;
-        long room = _capacity - index;
-        long needed = size <= room ? size : room + size;
-        // Strictly less than the capacity: the record header after the new tail must stay free (see CommitCore).
-        if (tail + needed - _headCache >= _capacity)
+        if (!ring.TryClaim(length, size, out byte* record))
         {
-            _headCache = _m.ReadHead(tail);
-            if (tail + needed - _headCache >= _capacity)
-            {
-                payload = null;
-                return false;
-            }
+            payload = null;
+            return false;
         }
 
-        if (size > room)
-        {
-            // Not enough room before the ring's end: pad to the end, and start the record at offset 0.
-            byte* padding = _ring + index;
-            *(int*)(padding + 4) = ChannelLayout.PaddingTag;
-            *(long*)_ring = 0; // the header the reader looks at after the padding
-            Volatile.Write(ref *(int*)padding, (int)room);
-            _tail = tail += room;
-            index = 0;
-        }
-
-        byte* record = _ring + index;
-        *(int*)(record + 4) = ChannelLayout.DataTag;
         _claim = record;
         _claimFrame = ChannelLayout.RecordHeaderSize + length;
         _claimSize = size;
@@ -412,85 +344,26 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         return true;
     }
 
-    private bool TryClaimShared(int length, long size, out byte* payload)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CommitCore<TRing>(ref TRing ring)
+        where TRing : struct, IProducerRing
     {
-        while (true)
-        {
-            long tail = Volatile.Read(ref *_m.Tail);
-            _m.CheckTail(tail);
-            long head = Volatile.Read(ref *_m.CachedHead);
-            long index = tail & _mask;
-            long room = _capacity - index;
-            long needed = size <= room ? size : room + size;
-            if (head > tail || tail + needed - head > _capacity)
-            {
-                head = _m.ReadHead(tail);
-                if (head < 0)
-                {
-                    continue; // another writer moved the tail, and the reader followed
-                }
+        ring.Commit(_claim, _claimFrame, _claimSize);
+        _claim = null;
+        WakeReaderIfAsleep();
+    }
 
-                if (head > Volatile.Read(ref *_m.CachedHead))
-                {
-                    Volatile.Write(ref *_m.CachedHead, head);
-                }
-
-                if (tail + needed - head > _capacity)
-                {
-                    payload = null;
-                    return false;
-                }
-            }
-
-            // Say what we are about to claim before claiming it (the CAS is a full fence): the reader uses
-            // this to skip the claim if this process dies before committing, and never while it lives.
-            Volatile.Write(ref *(long*)(_slot + ChannelLayout.SlotClaimPosition), tail);
-            Volatile.Write(ref *(long*)(_slot + ChannelLayout.SlotClaimSize), needed);
-            if (Interlocked.CompareExchange(ref *_m.Tail, tail + needed, tail) != tail)
-            {
-                continue;
-            }
-
-            if (size > room)
-            {
-                byte* padding = _ring + index;
-                *(int*)(padding + 4) = ChannelLayout.PaddingTag;
-                Volatile.Write(ref *(int*)padding, (int)room);
-                index = 0;
-            }
-
-            byte* record = _ring + index;
-            *(int*)(record + 4) = ChannelLayout.DataTag;
-            *(int*)record = -(int)size; // claimed, being written
-            _claimPosition = tail + (needed - size);
-            _claim = record;
-            _claimFrame = ChannelLayout.RecordHeaderSize + length;
-            _claimSize = size;
-            payload = record + ChannelLayout.RecordHeaderSize;
-            return true;
-        }
+    private void AbortCore<TRing>(ref TRing ring)
+        where TRing : struct, IProducerRing
+    {
+        ring.Abort(_claim, _claimSize);
+        _claim = null;
+        WakeReaderIfAsleep();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void CommitCore()
+    private void WakeReaderIfAsleep()
     {
-        if (!_multi)
-        {
-            // Single producer: clear the header right after this record before committing it, so the
-            // reader, having seen this record, finds zero (or the next commit) there, never bytes of an
-            // earlier lap. This is what lets a single-producer reader skip zeroing what it consumed.
-            *(long*)(_ring + ((_claim - _ring + _claimSize) & _mask)) = 0;
-            Volatile.Write(ref *(int*)_claim, _claimFrame);
-            _tail += _claimSize;
-            Volatile.Write(ref *_m.Tail, _tail);
-        }
-        else
-        {
-            Volatile.Write(ref *(int*)_claim, _claimFrame);
-        }
-
-        _claim = null;
-
         AsymmetricFence.Light();
         if (Volatile.Read(ref *_m.ConsumerSleeping) != 0)
         {
@@ -498,50 +371,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
     }
 
-    private void AbortCore()
-    {
-        if (_multi)
-        {
-            // The space is claimed for good: turn it into a skip record (padding only ever runs to the ring's end).
-            *(int*)(_claim + 4) = ChannelLayout.SkipTag;
-            Volatile.Write(ref *(int*)_claim, (int)_claimSize);
-            _claim = null;
-            AsymmetricFence.Light();
-            if (Volatile.Read(ref *_m.ConsumerSleeping) != 0)
-            {
-                _m.WakeConsumer();
-            }
-
-            return;
-        }
-
-        // Nothing was published: clear what the caller may have written, so no stray byte is ever taken for a record.
-        Unsafe.InitBlockUnaligned(_claim, 0, (uint)_claimSize);
-        _claim = null;
-        Volatile.Write(ref *_m.Tail, _tail);
-    }
-
-    private bool HasRoom(long size)
-    {
-        long tail, head;
-        do
-        {
-            tail = _multi ? Volatile.Read(ref *_m.Tail) : _tail;
-            _m.CheckTail(tail);
-            head = _m.ReadHead(tail);
-        }
-        while (head < 0);
-
-        long room = _capacity - (tail & _mask);
-        long needed = size <= room ? size : room + size;
-        if (!_multi)
-        {
-            _headCache = head;
-            return tail + needed - head < _capacity;
-        }
-
-        return tail + needed - head <= _capacity;
-    }
+    private bool HasRoom(long size) => _multi ? _shared.HasRoom(size) : _single.HasRoom(size);
 
     /// <summary>Announces the sleep, re-checks, and sleeps one slice on the space futex; from the second slice of a wait on, first checks that the reader lives.</summary>
     private void Sleep(long needed, TimeSpan sleep, bool checkReader)
@@ -549,10 +379,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         // The futex word, the flag and the counter are used through the channel's mapping, which this
         // waiter keeps mapped (its waiter reference); the flag is cleared with a CAS here and in Dispose,
         // so whichever clears it decrements the counter, exactly once.
-        byte* slot = _control.Slot(_slotIndex);
         int sequence = Volatile.Read(ref *_control.SpaceSequence);
-        Volatile.Write(ref *(int*)(slot + ChannelLayout.SlotSleeping), 1);
-        Interlocked.Increment(ref *_control.ProducersSleeping);
+        ParticipantTable.EnterSleep(_control, _slot);
         try
         {
             AsymmetricFence.Heavy();
@@ -562,13 +390,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                 return;
             }
 
-            long reader = checkReader ? Volatile.Read(ref *ChannelMemory.SlotOwner(_m.Slot(0))) : 0;
+            long reader = 0;
             if (checkReader)
             {
-                _m.Heartbeat(_slot);
+                ParticipantTable.Heartbeat(_m, _slot);
+                reader = ParticipantTable.DeadReader(_m);
             }
 
-            if (reader != 0 && !ParticipantIdentity.IsAlive(reader))
+            if (reader != 0)
             {
                 throw new ChannelPeerDiedException(
                     $"The reader of the channel in {_m.Description} (pid {ChannelMemory.Pid(reader)}) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped).",
@@ -579,107 +408,8 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
         finally
         {
-            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
-            {
-                Interlocked.Decrement(ref *_control.ProducersSleeping);
-            }
+            ParticipantTable.LeaveSleep(_control, _slot);
         }
-    }
-
-    /// <summary>Takes a free producer slot, or the slot of a dead writer whose last claim the reader has already passed.</summary>
-    private byte* Register(out bool tookOver)
-    {
-        long me = ParticipantIdentity.Current;
-        List<int> livePids = [];
-        for (int i = 1; i <= _m.ProducerSlots; i++)
-        {
-            byte* slot = _m.Slot(i);
-            long* owner = ChannelMemory.SlotOwner(slot);
-            long current = Volatile.Read(ref *owner);
-            if (current != 0)
-            {
-                if (ParticipantIdentity.IsAlive(current))
-                {
-                    livePids.Add(ParticipantIdentity.PidOf(current));
-                    continue;
-                }
-
-                if (_multi && !ClaimIsPassed(_m, slot))
-                {
-                    continue; // the reader still needs this dead writer's claim to skip it
-                }
-            }
-
-            if (Interlocked.CompareExchange(ref *owner, me, current) != current)
-            {
-                i--; // changed under us: look at this slot again
-                continue;
-            }
-
-            tookOver = current is not 0 and not ParticipantIdentity.Released;
-            if (Interlocked.CompareExchange(ref *(int*)(slot + ChannelLayout.SlotSleeping), 0, 1) == 1)
-            {
-                Interlocked.Decrement(ref *_m.ProducersSleeping); // the dead writer was counted as asleep
-            }
-
-            *(int*)(slot + ChannelLayout.SlotRole) = (int)ChannelRole.Producer;
-            _m.Heartbeat(slot);
-            return slot;
-        }
-
-        string who = string.Join(", ", livePids);
-        throw new InvalidOperationException(_multi
-            ? $"All {_m.ProducerSlots} writer places of the channel in {_m.Description} are taken (live writers: pids {who}; a dead writer's place is freed once the reader has passed its last claim). Dispose a writer, or create the channel with more MaxProducers."
-            : $"The single-producer channel in {_m.Description} already has a writer (pid {who}{(livePids.Contains(Environment.ProcessId) ? ", this process" : string.Empty)}). Dispose it first, or create the channel with ChannelMode.MultiProducer.");
-    }
-
-    /// <summary>Whether the reader has passed the last claim a slot records (a claim no protocol state produces counts as none, as in the reader's recovery).</summary>
-    private static bool ClaimIsPassed(ChannelMemory m, byte* slot)
-    {
-        long start = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition));
-        long size = Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimSize));
-        return size <= 0 || size > m.Capacity || start < 0 || start > long.MaxValue - m.Capacity || start + size <= Volatile.Read(ref *m.Head);
-    }
-
-    /// <summary>
-    /// Single producer: find where to write. After a writer died, its last message may be committed without
-    /// the tail saying so, and its unfinished record may have left bytes in the free space: skip the one,
-    /// zero the other.
-    /// </summary>
-    private void Resume(bool tookOver)
-    {
-        long head = Volatile.Read(ref *_m.Head);
-        ChannelMemory.CheckPosition(_m, head, "consumer head");
-        long tail = _m.ReadTail(head);
-        _tail = Math.Max(tail, head);
-
-        // A record the previous writer committed without updating the tail (it died between the two), or
-        // a padding record it wrote for a claim it never committed (disposed meanwhile): step over them.
-        for (int i = 0; i < 2 && _tail - head < _capacity; i++)
-        {
-            long index = _tail & _mask;
-            int frame = Volatile.Read(ref *(int*)(_ring + index));
-            if (frame <= 0)
-            {
-                break;
-            }
-
-            long size = (frame + 7L) & ~7L;
-            if (size > _capacity - index || _tail + size - head > _capacity)
-            {
-                throw _m.Corrupted($"the record after the tail ({_tail}) has length {frame}");
-            }
-
-            _tail += size;
-        }
-
-        if (tookOver)
-        {
-            _m.Zero(_tail, head + _capacity);
-        }
-
-        _headCache = head;
-        Volatile.Write(ref *_m.Tail, _tail);
     }
 
     private void ValidateLength(int length)
