@@ -127,6 +127,59 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     /// <exception cref="ChannelCorruptedException">The segment is not a channel, or its header is corrupt.</exception>
     public static SharedMemoryChannel Open(IpcKey key) => Attach(SharedMemorySegment.Open(key));
 
+    /// <summary>
+    /// Opens the channel whose segment has this key, waiting up to <paramref name="timeout"/> for it to be
+    /// created: the reader and the writers may start in any order.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="timeout">How long to wait for the channel to appear; <see cref="Timeout.InfiniteTimeSpan"/> (or <see cref="TimeSpan.MaxValue"/>) for no limit.</param>
+    /// <returns>The channel.</returns>
+    /// <exception cref="TimeoutException">No segment with this key appeared in time.</exception>
+    /// <exception cref="ChannelCorruptedException">The segment is not a channel, or its header is corrupt.</exception>
+    public static SharedMemoryChannel Open(IpcKey key, TimeSpan timeout)
+    {
+        var deadline = Deadline.Start(timeout);
+        TimeSpan pause = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            if (TryOpen(key, out SharedMemoryChannel? channel))
+            {
+                return channel;
+            }
+
+            if (deadline.HasExpired)
+            {
+                throw new TimeoutException($"No channel with key {key} appeared within {timeout}: create it with SharedMemoryChannel.Create, or open it with a longer timeout.");
+            }
+
+            // The creator makes the segment, then writes the header: a short, growing pause between looks.
+            Thread.Sleep(deadline.IsInfinite || pause < deadline.Remaining ? pause : deadline.Remaining);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+        }
+    }
+
+    /// <summary>Opens the channel whose segment has this key, if there is one.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="channel">The channel, when the result is <see langword="true"/>.</param>
+    /// <returns><see langword="false"/> when no segment has this key.</returns>
+    /// <exception cref="ChannelCorruptedException">The segment is not a channel, or its header is corrupt.</exception>
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedMemoryChannel? channel)
+    {
+        SharedMemorySegment segment;
+        try
+        {
+            segment = SharedMemorySegment.Open(key);
+        }
+        catch (IpcObjectNotFoundException)
+        {
+            channel = null;
+            return false;
+        }
+
+        channel = Attach(segment);
+        return true;
+    }
+
     /// <summary>Opens the channel in the segment with this id.</summary>
     /// <param name="segmentId">The segment's id.</param>
     /// <returns>The channel.</returns>

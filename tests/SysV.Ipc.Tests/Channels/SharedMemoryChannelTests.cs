@@ -209,9 +209,33 @@ public sealed class SharedMemoryChannelTests : IpcLeakGuard
         using SharedMemoryChannelReader reader = channel.OpenReader(ChannelWaitStrategy.Blocking);
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
         ValueTask<byte[]> pending = reader.ReadAsync();
-        await Task.Delay(50);
+        // The read must really be pending (asleep on the futex, as the segment's participant table says) before the write, not merely started.
+        var asleep = System.Diagnostics.Stopwatch.StartNew();
+        while (!channel.GetStatus().Participants.Any(p => p.Role == ChannelRole.Consumer && p.IsSleeping))
+        {
+            Assert.True(asleep.Elapsed < TimeSpan.FromSeconds(30), "the reader never went to sleep waiting for a message");
+            await Task.Delay(1);
+        }
+
+        Assert.False(pending.IsCompleted, "ReadAsync completed with nothing written");
         await writer.WriteAsync(new byte[] { 9, 8, 7 });
         Assert.Equal([9, 8, 7], await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task OpenWithTimeout_WaitsForAChannelCreatedLater_AndTimesOutWhenNoneComes()
+    {
+        IpcKey key = TestKeys.Unique();
+        Assert.False(SharedMemoryChannel.TryOpen(key, out _));
+        Assert.Throws<TimeoutException>(() => SharedMemoryChannel.Open(key, TimeSpan.FromMilliseconds(30)));
+        Task<SharedMemoryChannel> opening = Task.Run(() => SharedMemoryChannel.Open(key, TimeSpan.FromSeconds(30)));
+        await Task.Delay(100);
+        Assert.False(opening.IsCompleted, "Open(key, timeout) returned before the channel existed");
+        using SharedMemoryChannel created = SharedMemoryChannel.Create(key, 4096, new() { RemoveOnDispose = true });
+        using SharedMemoryChannel opened = await opening.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(created.SegmentId, opened.SegmentId);
+        Assert.True(SharedMemoryChannel.TryOpen(key, out SharedMemoryChannel? again));
+        again.Dispose();
     }
 
     [Fact]
