@@ -9,7 +9,7 @@ internal static class DumpCommand
 {
     private static readonly Option<string> s_segment = new("--shmem-id", "-m") { Description = "The segment's id (shmid, as 'sysvipc ls -m' lists it).", HelpName = "ID", Required = true };
     private static readonly Option<string> s_offset = new("--offset", "-o") { Description = "Start this many bytes in (K, M suffixes; default 0).", HelpName = "N" };
-    private static readonly Option<string> s_length = new("--length", "-l") { Description = "Dump this many bytes (K, M suffixes; default: to the end, at most 64K unless given).", HelpName = "N" };
+    private static readonly Option<string> s_length = new("--length", "-l") { Description = "Dump this many bytes (K, M suffixes; default: to the end, at most 64K unless given). Repeated lines fold into '*', as in hexdump -C.", HelpName = "N" };
 
     public static Command Create()
     {
@@ -48,18 +48,12 @@ internal static class DumpCommand
         using SharedMemorySegment segment = SharedMemorySegment.OpenById(id);
         using SharedMemoryAttachment view = segment.Attach(readOnly: true);
         long end = Math.Min(offset + length, view.Length);
-        TextWriter output = CommandOutput.Out(result);
-        for (long at = offset; at < end; at += 1 << 20)
+        if (end - offset > int.MaxValue)
         {
-            int chunk = (int)Math.Min(1 << 20, end - at);
-            output.Write(Hexdump.Format(view.GetReadOnlySpan(at, chunk), at)[..^9] + (at + chunk >= end ? (end).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "\n" : string.Empty));
+            throw new CliUsageException($"--length {end - offset} is more than one dump takes (2 GiB): dump it in parts with --offset");
         }
 
-        if (end == offset)
-        {
-            output.Write(offset.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + "\n");
-        }
-
+        Hexdump.Write(CommandOutput.Out(result), view.GetReadOnlySpan(offset, (int)(end - offset)), offset);
         return 0;
     }
 }

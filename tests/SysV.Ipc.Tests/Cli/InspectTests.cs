@@ -108,6 +108,19 @@ public sealed class InspectTests : IpcLeakGuard
 
             CliRunner.Result part = CliRunner.RunProcess(null, "dump", "-m", Text(segment.Id), "--offset", "16", "--length", "20");
             Assert.Equal(Shell.Check("hexdump", "-C", "-s", "16", "-n", "20", file), part.Output);
+
+            // Repeated lines fold into '*' as hexdump -C folds them: a segment of zeros but for a few bytes.
+            using var sparse = SharedMemorySegment.Create(TestKeys.Unique(), 5000, options: new() { RemoveOnDispose = true });
+            byte[] zeros = new byte[5000];
+            zeros[100] = 0x41;
+            zeros[4999] = 0x5a;
+            using (SharedMemoryAttachment attachment = sparse.Attach())
+            {
+                zeros.CopyTo(attachment.Span);
+            }
+
+            File.WriteAllBytes(file, zeros);
+            Assert.Equal(Shell.Check("hexdump", "-C", file), CliRunner.RunProcess(null, "dump", "-m", Text(sparse.Id)).Output);
         }
         finally
         {
