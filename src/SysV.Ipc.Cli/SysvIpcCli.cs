@@ -97,6 +97,7 @@ internal static class SysvIpcCli
             ChangeCommands.CreateChown(),
             TopCommand.Create(),
             Completion.Create(),
+            CdeclCommand.Create(),
         };
         HelpExamples.Register(root, """
               sysvipc ls                       # ipcs
@@ -106,6 +107,7 @@ internal static class SysvIpcCli
               sysvipc rm --orphans --dry-run   # what is left behind by programs that exited
               sysvipc key /tmp/app --proj 1    # ftok("/tmp/app", 1)
               sysvipc demo                     # the tutorial's sample, run for real
+              sysvipc cdecl App.dll Counters   # the C struct of a SharedStruct<Counters>
             """);
         HelpExamples.Install(root);
         return root;
