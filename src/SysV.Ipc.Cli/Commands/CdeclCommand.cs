@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using SysV.Ipc.Cli.Output;
 using SysV.Ipc.Cli.Parsing;
@@ -31,8 +33,17 @@ internal static class CdeclCommand
         return command;
     }
 
+    private const string NeedsJit = "cdecl loads the user's assembly and instantiates SharedStruct<T> over its type, which only the JIT build of the tool can do; the native AOT build checks RuntimeFeature.IsDynamicCodeSupported first and says so instead of failing obscurely.";
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = NeedsJit)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = NeedsJit)]
     private static int Run(ParseResult result)
     {
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new CliUsageException("cdecl reads a .NET assembly's types, which this native (ahead-of-time compiled) build of sysvipc cannot load: run the framework-dependent build instead ('dotnet sysvipc.dll cdecl ...' from the SysV.Ipc.Cli package's 'any' build, or from 'dotnet build src/SysV.Ipc.Cli')");
+        }
+
         string path = Path.GetFullPath(result.GetValue(s_assembly)!);
         string typeName = result.GetValue(s_type)!;
         if (!File.Exists(path))
@@ -84,6 +95,7 @@ internal static class CdeclCommand
         }
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = NeedsJit)]
     private static Type FindType(Assembly assembly, string name, string path)
     {
         Type[] types;
@@ -117,6 +129,8 @@ internal static class CdeclCommand
             : throw new CliUsageException($"{type.FullName} is not a struct: SharedStruct<T> shares unmanaged structs");
 
     /// <summary>SharedStruct&lt;T&gt;'s own layout text and signature, so the C side is checked against exactly what .NET checks.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2071", Justification = NeedsJit + " The type comes from an assembly loaded whole, so nothing of it is trimmed.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = NeedsJit)]
     private static string Describe(Type type, out ulong signature)
     {
         Type shared;
