@@ -1,4 +1,4 @@
-/* SharedMemoryChannel in C: the segment format and protocol of docs/channel-format.md (version 1).
+/* SharedMemoryChannel in C: the segment format and protocol of docs/channel-format.md (version 2).
  * Section numbers in comments refer to that page. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 /* Section 2: the segment. */
 #define MAGIC INT64_C(0x314E484356535953) /* "SYSVCHN1" */
-#define VERSION 1
+#define VERSION 2
 #define F_MAGIC 0
 #define F_VERSION 8
 #define F_RING_OFFSET 12
@@ -49,6 +49,8 @@
 #define RECORD_HEADER 8
 #define TAG_DATA 0x4D534701
 #define TAG_PADDING 0x4D534702
+#define TAG_SKIP 0x4D534703 /* an aborted multi-producer claim */
+#define RELEASED (INT64_C(1) << 22) /* a slot owner that is no process: see writer_close */
 #define MIN_CAPACITY 1024
 #define MAX_CAPACITY (INT64_C(1) << 40)
 #define MAX_SLOTS 1024
@@ -139,6 +141,13 @@ static int validate_header(sysvipc_channel *ch, int64_t segment_size)
         return corrupt(ch, "its header places the ring where it does not fit the segment (ring offset, segment size)", ring_offset, segment_size);
     if (max_message < 0 || record_size(max_message) > capacity / 2)
         return corrupt(ch, "its header gives a maximum message size more than half the ring can hold (max, capacity)", max_message, capacity);
+    int32_t completed_flag = *(const int32_t *)(h + F_COMPLETED);
+    int64_t epoch = *(const int64_t *)(h + F_EPOCH);
+    int32_t creator = *(const int32_t *)(h + F_CREATOR);
+    if (completed_flag != 0 && completed_flag != 1)
+        return corrupt(ch, "its completed flag is neither 0 nor 1", completed_flag, 0);
+    if (epoch < 0 || epoch > INT64_C(253402300799999) || creator < 1 || creator >= (1 << 22))
+        return corrupt(ch, "its creation time or creator pid is impossible (time, pid)", epoch, creator);
     ch->capacity = capacity;
     ch->mask = capacity - 1;
     ch->max_message = max_message;
@@ -350,7 +359,7 @@ static int writer_resume(sysvipc_writer *w, bool took_over)
     if (rc != 0)
         return rc;
     w->tail = tail > head ? tail : head;
-    if (took_over) {
+    {
         for (int i = 0; i < 2 && w->tail - head < ch->capacity; i++) {
             int64_t index = w->tail & ch->mask;
             int32_t frame = LOAD_ACQ(A32(ch->ring + index));
@@ -361,7 +370,8 @@ static int writer_resume(sysvipc_writer *w, bool took_over)
                 return corrupt(ch, "the record after the tail has an impossible length (tail, length)", w->tail, frame);
             w->tail += size;
         }
-        zero_ring(ch, w->tail, head + ch->capacity);
+        if (took_over)
+            zero_ring(ch, w->tail, head + ch->capacity);
     }
     w->head_cache = head;
     STORE_REL(A64(ch->base + O_TAIL), w->tail);
@@ -539,7 +549,7 @@ int sysvipc_abort(sysvipc_writer *w)
         return sysvipc_fail(-EINVAL, "no claim is open: call sysvipc_try_claim first");
     sysvipc_channel *ch = w->ch;
     if (w->multi) {
-        *(int32_t *)(w->claim + 4) = TAG_PADDING;
+        *(int32_t *)(w->claim + 4) = TAG_SKIP;
         STORE_REL(A32(w->claim), (int32_t)w->claim_size);
         w->claim = NULL;
         wake_reader(ch);
@@ -622,8 +632,9 @@ static int writer_sleep(sysvipc_writer *w, int64_t size, int64_t sleep_ns, bool 
         else
             sysvipc_futex_wait(ch->base + O_SPACE_SEQ, sequence, sleep_ns);
     }
-    STORE_REL(A32(w->slot + S_SLEEPING), 0);
-    atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1);
+    int32_t one = 1; /* exactly one of this sleeper and a closing or replacing writer decrements */
+    if (atomic_compare_exchange_strong(A32(w->slot + S_SLEEPING), &one, 0))
+        atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1);
     return rc < 0 ? rc : 0;
 }
 
@@ -710,13 +721,26 @@ int sysvipc_writer_close(sysvipc_writer *w)
     if (w == NULL)
         return -EINVAL;
     sysvipc_channel *ch = w->ch;
-    if (w->claim != NULL)
-        sysvipc_abort(w);
+    int64_t me = sysvipc_own_identity();
+    if (!w->multi) {
+        if (w->claim != NULL)
+            sysvipc_abort(w); /* also stores the own tail past a padding record of the claim */
+        atomic_compare_exchange_strong(A64(w->slot + S_OWNER), &me, 0);
+    } else {
+        /* Section 3, Leaving: an open claim the reader has not passed becomes a skip record; the slot is
+         * freed only once its last claim is passed, else left RELEASED for the reader's recovery. */
+        if (w->claim != NULL) {
+            int64_t claim_position = LOAD_ACQ(A64(w->slot + S_CLAIM_POSITION));
+            if (LOAD_ACQ(A64(ch->base + O_HEAD)) <= claim_position && LOAD_ACQ(A32(w->claim)) < 0)
+                sysvipc_abort(w);
+            w->claim = NULL;
+        }
+        int64_t next = claim_passed(ch, w->slot) ? 0 : RELEASED;
+        atomic_compare_exchange_strong(A64(w->slot + S_OWNER), &me, next);
+    }
     int32_t one = 1;
     if (atomic_compare_exchange_strong(A32(w->slot + S_SLEEPING), &one, 0))
         atomic_fetch_sub(A32(ch->base + O_WRITERS_SLEEPING), 1);
-    int64_t me = sysvipc_own_identity();
-    atomic_compare_exchange_strong(A64(w->slot + S_OWNER), &me, 0);
     wake_word(ch, O_SPACE_SEQ);
     free(w);
     release(ch);
@@ -740,12 +764,16 @@ int sysvipc_writer_set_wait(sysvipc_writer *w, int spins, int yields, int slice_
 
 /* ---- the reader (sections 5, 7, 8) ---- */
 
-static void publish(sysvipc_reader *r)
+static int publish(sysvipc_reader *r)
 {
     sysvipc_channel *ch = r->ch;
     int64_t from = r->published, to = r->position;
     if (to == from)
-        return;
+        return 0;
+    /* Section 5.3: the reader is never past what writers claimed (bounds where corrupt records can lead it). */
+    int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+    if (ch->mode == SYSVIPC_MULTI_PRODUCER ? to > tail : to - tail >= ch->capacity)
+        return corrupt(ch, "the reader's position is beyond the producers' tail (position, tail)", to, tail);
     STORE_REL(A64(ch->base + O_CONSUMED), to);
     if (r->zero_consumed)
         zero_ring(ch, from, to);
@@ -754,6 +782,7 @@ static void publish(sysvipc_reader *r)
     sysvipc_fence_light();
     if (LOAD_RLX(A32(ch->base + O_WRITERS_SLEEPING)) != 0)
         wake_word(ch, O_SPACE_SEQ);
+    return 0;
 }
 
 int sysvipc_reader_open(sysvipc_channel *ch, sysvipc_reader **out)
@@ -796,7 +825,11 @@ int sysvipc_reader_open(sysvipc_channel *ch, sysvipc_reader **out)
     r->wait = s_default_wait;
     r->published = head;
     r->position = consumed;
-    publish(r);
+    if ((rc = publish(r)) != 0) {
+        atomic_compare_exchange_strong(A64(slot + S_OWNER), &me, 0);
+        free(r);
+        return rc;
+    }
     atomic_fetch_add(&ch->references, 1);
     *out = r;
     return 0;
@@ -814,8 +847,11 @@ static int peek(sysvipc_reader *r, const uint8_t **payload, size_t *len)
         if (frame <= 0) {
             if (frame < 0 && (ch->mode == SYSVIPC_SINGLE_PRODUCER || -(int64_t)frame > ch->capacity / 2 || (frame & 7) != 0))
                 return corrupt(ch, "a record has a negative length no writer of this channel produces (position, length)", position, frame);
-            if (r->position != r->published)
-                publish(r);
+            if (r->position != r->published) {
+                int rc = publish(r);
+                if (rc != 0)
+                    return rc;
+            }
             return -EAGAIN;
         }
         int32_t tag = *(volatile int32_t *)(record + 4);
@@ -824,8 +860,17 @@ static int peek(sysvipc_reader *r, const uint8_t **payload, size_t *len)
         /* No record ends more than a ring past the head this reader published: that bounds this loop too. */
         if (position + size - r->published > ch->capacity)
             return corrupt(ch, "a record reaches beyond what writers may have written (position, length)", position, frame);
-        if (tag == TAG_PADDING && (frame & 7) == 0 && frame <= room) {
+        if (tag == TAG_PADDING && index != 0 && frame == room) {
+            r->position = position + frame; /* to offset 0, where no padding can be */
+            continue;
+        }
+        if (tag == TAG_SKIP && ch->mode == SYSVIPC_MULTI_PRODUCER && (frame & 7) == 0 && frame >= 8 && frame <= room && frame <= ch->capacity / 2) {
             r->position = position + frame;
+            if (r->position - r->published >= r->publish_threshold) {
+                int rc = publish(r);
+                if (rc != 0)
+                    return rc;
+            }
             continue;
         }
         if (tag != TAG_DATA || frame < RECORD_HEADER || frame - RECORD_HEADER > ch->max_message || size > room)
@@ -862,7 +907,7 @@ int sysvipc_advance(sysvipc_reader *r)
     r->position += r->peeked_size;
     r->peeked_size = 0;
     if (r->position - r->published >= r->publish_threshold)
-        publish(r);
+        return publish(r);
     return 0;
 }
 
@@ -873,11 +918,12 @@ static int recover_dead_claim(sysvipc_reader *r)
     if (ch->mode != SYSVIPC_MULTI_PRODUCER)
         return 0;
     int64_t position = r->position, tail;
+    int32_t frame = LOAD_ACQ(A32(ch->ring + (position & ch->mask)));
     int rc = read_tail(ch, r->published, &tail);
     if (rc != 0)
         return rc;
     if (tail <= position)
-        return 0;
+        return frame < 0 ? corrupt(ch, "a claimed record lies at or beyond the producers' tail (position, tail)", position, tail) : 0;
     int64_t end = -1;
     bool ambiguous = false;
     for (int i = 1; i <= ch->slots; i++) {
@@ -901,8 +947,8 @@ static int recover_dead_claim(sysvipc_reader *r)
     if (ambiguous || (end & 7) != 0 || end > tail || end - r->published > ch->capacity)
         return corrupt(ch, "writers that died left claims that cannot be told apart (position, end)", position, end);
     r->position = end; /* the dead claim is zeroed with this publish */
-    publish(r);
-    return 1;
+    rc = publish(r);
+    return rc != 0 ? rc : 1;
 }
 
 static int writers_died(sysvipc_reader *r)
@@ -911,7 +957,7 @@ static int writers_died(sysvipc_reader *r)
     int64_t dead = 0;
     for (int i = 1; i <= ch->slots; i++) {
         int64_t owner = LOAD_ACQ(A64(slot_at(ch, i) + S_OWNER));
-        if (owner == 0)
+        if (owner == 0 || owner == RELEASED)
             continue;
         if (sysvipc_identity_alive(owner))
             return 0;
@@ -1035,7 +1081,7 @@ int sysvipc_reader_close(sysvipc_reader *r)
     if (r == NULL)
         return -EINVAL;
     sysvipc_channel *ch = r->ch;
-    publish(r);
+    (void)publish(r); /* a corrupt segment is reported by the calls that read it, not by close */
     STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
     int64_t me = sysvipc_own_identity();
     atomic_compare_exchange_strong(A64(r->slot + S_OWNER), &me, 0);

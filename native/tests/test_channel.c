@@ -110,10 +110,10 @@ static void errors(void)
     int id = sysvipc_channel_id(ch);
     uint8_t *raw = shmat(id, NULL, 0);
     sysvipc_channel *other;
-    *(int32_t *)(raw + 8) = 2;
+    *(int32_t *)(raw + 8) = 3;
     CHECK_RC(sysvipc_channel_open_id(id, &other), -EPROTO);
-    CHECK(strstr(sysvipc_error_detail(), "version 2") != NULL);
-    *(int32_t *)(raw + 8) = 1;
+    CHECK(strstr(sysvipc_error_detail(), "version 3") != NULL);
+    *(int32_t *)(raw + 8) = 2;
     *(int64_t *)(raw + 16) = 3000;
     CHECK_RC(sysvipc_channel_open_id(id, &other), -EBADMSG);
     *(int64_t *)(raw + 16) = 4096;

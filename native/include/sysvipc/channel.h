@@ -1,6 +1,6 @@
 /* libsysvipc: SharedMemoryChannel from C.
  *
- * The segment format and every ordering rule are in docs/channel-format.md (format version 1), the
+ * The segment format and every ordering rule are in docs/channel-format.md (format version 2), the
  * same contract the .NET library (SysV.Ipc, SharedMemoryChannel) implements: a C writer and a .NET
  * reader (or the reverse, or several of each kind as writers) share one channel.
  *
@@ -25,7 +25,7 @@ typedef struct sysvipc_writer sysvipc_writer;
 typedef struct sysvipc_reader sysvipc_reader;
 
 /* The channel format version this library reads and writes (docs/channel-format.md). */
-#define SYSVIPC_CHANNEL_FORMAT_VERSION 1
+#define SYSVIPC_CHANNEL_FORMAT_VERSION 2
 
 /* Error codes beyond the usual errno meanings (all returned negated):
  *   EAGAIN     nothing to read / no room now (try_* calls, or a timeout of 0)
