@@ -160,7 +160,12 @@ public sealed class LibSysvIpcCrashTests : IpcLeakGuard
         using SharedMemoryChannel channel = SharedMemoryChannel.OpenById(int.Parse(segmentId, CultureInfo.InvariantCulture));
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
         LibSysvIpcChannelTests.WriteChecked(writer, int.Parse(producer, CultureInfo.InvariantCulture), int.Parse(count, CultureInfo.InvariantCulture), seed: 3, maxLength: 2000, zeroCopy: false);
-        Assert.True(writer.TryClaim(500, out Span<byte> span));
+        Span<byte> span;
+        while (!writer.TryClaim(500, out span))
+        {
+            writer.WaitToWrite(500, TimeSpan.FromSeconds(60)); // the reader may not have made room yet
+        }
+
         span.Fill(0xCD);
         Console.WriteLine("claimed");
         Thread.Sleep(Timeout.Infinite);
