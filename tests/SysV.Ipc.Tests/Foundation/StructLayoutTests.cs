@@ -40,7 +40,7 @@ public sealed class StructLayoutTests
     private static readonly string[] s_headers =
     [
         "stddef.h", "errno.h", "time.h", "signal.h", "unistd.h", "sys/types.h", "sys/ipc.h", "sys/shm.h",
-        "sys/msg.h", "sys/sem.h", "sys/syscall.h", "linux/futex.h", "linux/membarrier.h",
+        "sys/msg.h", "sys/sem.h", "sys/mman.h", "sys/syscall.h", "linux/futex.h", "linux/membarrier.h",
     ];
 
     [Fact]
