@@ -5,7 +5,8 @@
 # - qemu-user-static: runs that arm64 program (Aot/Arm64QemuTests.cs);
 # - python3-sysv-ipc: a contender in the benchmark harness, and the other side of the python interop tests;
 # - strace: a semaphore test proves each operation is exactly one system call;
-# - tzdata: the CLI's time-zone parity test compares local times with ipcs under another zone.
+# - tzdata: the CLI's time-zone parity test compares local times with ipcs under another zone;
+# - nats-server: the NATS JetStream bridge tests and benchmark start real servers on 127.0.0.1.
 # Idempotent; does nothing when everything is there.
 set -uo pipefail
 need=()
@@ -14,6 +15,7 @@ command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
 /usr/bin/python3 -c 'import sysv_ipc' >/dev/null 2>&1 || need+=(python3-sysv-ipc)
 [ -e /usr/share/zoneinfo/Asia/Kolkata ] || need+=(tzdata)
 command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "not installing ${need[*]}: needs root and apt-get; the tests that need them are skipped"

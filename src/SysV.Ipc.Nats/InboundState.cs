@@ -1,0 +1,58 @@
+namespace SysV.Ipc.Nats;
+
+/// <summary>
+/// The in bridge's record, in its host's IPC namespace: the stream and the stream sequence of the last
+/// message it put into the queue. Written right after each msgsnd, so a restarted bridge skips what it
+/// already delivered (a redelivery is acknowledged, not sent twice).
+/// </summary>
+/// <remarks>Layout: magic u64 @0, queue key i64 @8, stream name hash u64 @16, last stream sequence u64 @24.</remarks>
+internal sealed class InboundState : IDisposable
+{
+    private const ulong Magic = 0x3130_4e49_4942_5653; // "SVBIIN01"
+    private readonly StateSegment _segment;
+
+    private InboundState(StateSegment segment) => _segment = segment;
+
+    public ulong LastSequence => _segment.ReadUInt64(24);
+
+    public static InboundState OpenOrCreate(IpcKey queueKey, string stream)
+    {
+        IpcKey key = BridgeKeys.For(BridgeDirection.In, queueKey);
+        StateSegment segment = StateSegment.OpenOrCreate(key);
+        try
+        {
+            ulong streamHash = BridgeKeys.HashName(stream);
+            ulong magic = segment.ReadUInt64(0);
+            if (magic == 0)
+            {
+                segment.Clear();
+                segment.WriteInt64(8, queueKey.Value);
+                segment.WriteUInt64(16, streamHash);
+                segment.WriteUInt64(0, Magic);
+            }
+            else if (magic != Magic || (int)segment.ReadInt64(8) != queueKey.Value)
+            {
+                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an in bridge's state for queue {BridgeKeys.Describe(queueKey)}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
+            }
+            else if (segment.ReadUInt64(16) != streamHash)
+            {
+                // Another stream: its sequence numbers mean nothing here.
+                segment.WriteUInt64(24, 0);
+                segment.WriteUInt64(16, streamHash);
+            }
+
+            return new InboundState(segment);
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    public void Delivered(ulong streamSequence) => _segment.WriteUInt64(24, streamSequence);
+
+    public void Remove() => _segment.Remove();
+
+    public void Dispose() => _segment.Dispose();
+}

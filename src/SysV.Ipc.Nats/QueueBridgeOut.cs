@@ -1,0 +1,507 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace SysV.Ipc.Nats;
+
+/// <summary>
+/// Moves the messages of a System V queue on this host to JetStream, as a hosted service: at least once,
+/// nothing lost. A message leaves the queue only after JetStream acknowledged it: the bridge copies the
+/// head of the queue with MSG_COPY, publishes it with a message id made of host, queue, epoch and sequence,
+/// awaits the acknowledgment, then removes it. A crash in between republishes the same ids, which
+/// JetStream's duplicate window drops. The bridge must be the queue's only receiver (of the types it takes).
+/// </summary>
+/// <remarks>
+/// Batches of up to <see cref="QueueBridgeOutOptions.BatchSize"/> messages are published back to back,
+/// each but the first with <c>Nats-Expected-Last-Msg-Id</c> naming the one before it, so the stream keeps
+/// their order even when a connection drops mid-batch; on any failure the rest of the batch is published
+/// one message at a time. The bridge's state (the batch in flight) lives in a small shared memory segment
+/// of the queue's IPC namespace; its lock is a semaphore with SEM_UNDO (see docs/bridge.md).
+/// </remarks>
+public sealed class QueueBridgeOut : BackgroundService
+{
+    private readonly QueueBridgeOutOptions _options;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<long> _types;
+    private string _queueName = string.Empty;
+
+    /// <summary>Creates the bridge; nothing happens until the host starts it.</summary>
+    /// <param name="options">Queue, subject, server.</param>
+    /// <param name="logger">Where it logs (none by default).</param>
+    /// <param name="meterFactory">The host's meter factory for <see cref="Metrics"/>, or <see langword="null"/>.</param>
+    public QueueBridgeOut(QueueBridgeOutOptions options, ILogger<QueueBridgeOut>? logger = null, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        NatsSubject.ValidatePublishSubject(options.Subject);
+        if (options.QueueKey.IsPrivate)
+        {
+            throw new ArgumentException("The out bridge needs the queue's key; IPC_PRIVATE (0) names no queue another process can find.", nameof(options));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, OutboundState.MaxBatch, nameof(options.BatchSize));
+        foreach (long type in options.Types)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(type, "types");
+        }
+
+        if (options.Stream is { } stream)
+        {
+            ValidateStreamName(stream);
+        }
+
+        _options = options;
+        _types = [.. options.Types];
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Metrics = new BridgeMetrics(BridgeDirection.Out, options.QueueKey, meterFactory);
+    }
+
+    /// <summary>The bridge's counters (also published on the meter <see cref="BridgeMetrics.MeterName"/>).</summary>
+    public BridgeMetrics Metrics { get; }
+
+    /// <summary>Completes when the bridge holds its lock, is connected and has its stream; faults if it could not start.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        base.Dispose();
+        Metrics.Dispose();
+    }
+
+    internal static void ValidateStreamName(string stream)
+    {
+        if (stream.Length == 0 || stream.AsSpan().IndexOfAny(" \t\r\n.*>/\\") >= 0)
+        {
+            throw new ArgumentException($"'{stream}' is not a valid JetStream stream name: use letters, digits, '-' and '_' (no spaces, dots, '*', '>' or slashes).", nameof(stream));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _ready.TrySetException(e);
+            if (e is OperationCanceledException && stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using MessageQueue queue = MessageQueue.Open(_options.QueueKey);
+        _queueName = BridgeKeys.Describe(_options.QueueKey);
+        byte[] buffer = new byte[Math.Max(queue.MaxMessageSize, 1)];
+
+        // Fails now, with the library's message, if this user may not read the queue.
+        queue.TryPeek(0, buffer, out _, out _);
+
+        using BridgeLock bridgeLock = BridgeLock.Acquire(BridgeDirection.Out, _options.QueueKey);
+        using OutboundState state = OutboundState.OpenOrCreate(_options.QueueKey);
+        if (bridgeLock.AbandonedBy != 0)
+        {
+            Log.Abandoned(_logger, bridgeLock.AbandonedBy);
+        }
+
+        await using NatsConnection connection = await NatsConnector.ConnectAsync(_options.Url, "sysvipc-bridge-out " + _queueName, _logger, stoppingToken).ConfigureAwait(false);
+        var js = new NatsJSContext(connection);
+        string stream = await EnsureStreamAsync(js, stoppingToken).ConfigureAwait(false);
+
+        string idPrefix = string.Create(CultureInfo.InvariantCulture, $"{_options.HostId}.{_queueName}.{state.Epoch:x16}.");
+        Log.OutStarted(_logger, _queueName, _options.Subject, stream, idPrefix);
+        _ready.TrySetResult();
+
+        // A batch in flight is finished even when a stop is asked meanwhile (its acknowledgments come in
+        // milliseconds), unless the host's own shutdown timeout runs out first.
+        using var publishStop = new CancellationTokenSource();
+        using CancellationTokenRegistration stopRegistration = stoppingToken.Register(() => publishStop.CancelAfter(TimeSpan.FromSeconds(5)));
+        var context = new BatchContext(queue, state, connection, js, idPrefix, buffer);
+        await RecoverAsync(context, publishStop.Token).ConfigureAwait(false);
+
+        var idle = new Backoff(TimeSpan.FromTicks(1000), _options.MaxPollInterval);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            List<PeekedMessage> batch = Collect(context, _options.BatchSize);
+            UpdateLag(queue);
+            if (batch.Count == 0)
+            {
+                try
+                {
+                    await Task.Delay(idle.Next(), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            idle.Reset();
+            state.BeginBatch(state.FirstSequence, batch.ToArray());
+            await PublishAsync(context, batch, 0, publishStop.Token).ConfigureAwait(false);
+            Remove(context, batch, 0);
+            state.EndBatch();
+        }
+
+        if (state.Count == 0)
+        {
+            state.Remove();
+        }
+
+        bridgeLock.ReleaseAndRemove();
+        Log.Stopped(_logger, "out", Metrics.Messages, Metrics.Bytes);
+    }
+
+    private async Task<string> EnsureStreamAsync(NatsJSContext js, CancellationToken cancellationToken)
+    {
+        string filter = NatsSubject.Filter(_options.Subject);
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                string probe = NatsSubject.ForType(_options.Subject, 1);
+                await foreach (string name in js.ListStreamNamesAsync(probe, cancellationToken).ConfigureAwait(false))
+                {
+                    return name;
+                }
+
+                if (_options.Stream is not { } stream)
+                {
+                    throw new InvalidOperationException($"No JetStream stream stores subject '{probe}': create one (nats stream add), or give the bridge a stream name (--stream NAME) and it creates one for '{filter}'.");
+                }
+
+                var config = new StreamConfig(stream, [filter])
+                {
+                    NumReplicas = _options.StreamReplicas,
+                    DuplicateWindow = _options.DuplicateWindow,
+                    Storage = StreamConfigStorage.File,
+                };
+                try
+                {
+                    await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+                    Log.StreamCreated(_logger, stream, filter, _options.StreamReplicas, _options.DuplicateWindow);
+                }
+                catch (NatsJSApiException e) when (e.Error.ErrCode == 10058)
+                {
+                    // Created meanwhile (another host's bridge): use it, but it must store our subject.
+                    StreamConfig existing = (await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info.Config;
+                    throw new InvalidOperationException($"Stream {stream} exists but does not store subject '{probe}' (its subjects: {string.Join(", ", existing.Subjects ?? [])}): add '{filter}' to it, or choose another stream name.");
+                }
+
+                return stream;
+            }
+            catch (NatsJSApiException e) when (e.Error.Code == 503)
+            {
+                TimeSpan delay = backoff.Next();
+                Log.PublishFailed(_logger, "JetStream is not available yet: " + e.Error.Description, 0, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NatsException e) when (e is not NatsJSApiException)
+            {
+                TimeSpan delay = backoff.Next();
+                Log.PublishFailed(_logger, e.GetBaseException().Message, 0, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>After a crash: publish again what the last batch left in the queue, with its old ids, and remove it.</summary>
+    private async Task RecoverAsync(BatchContext context, CancellationToken cancellationToken)
+    {
+        OutboundState state = context.State;
+        int count = state.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        // A removal under way when the bridge died counts as done: if it was not, that message is
+        // published again with a new id later (one duplicate), where the other guess could lose one.
+        int removed = Math.Min(count, state.Removed + (state.Removing ? 1 : 0));
+        List<PeekedMessage> head = Collect(context, count - removed);
+        int matched = 0;
+        while (matched < head.Count && matched < count - removed)
+        {
+            (long type, ulong hash, int length) = state.Entry(removed + matched);
+            PeekedMessage m = head[matched];
+            if (m.Type != type || m.Hash != hash || m.Body.Length != length)
+            {
+                break;
+            }
+
+            matched++;
+        }
+
+        if (matched < count - removed && removed < count)
+        {
+            Log.BatchGone(_logger, count - removed - matched, _queueName);
+        }
+
+        if (matched > 0)
+        {
+            Log.Republishing(_logger, matched);
+            Metrics.Redelivered(matched);
+            List<PeekedMessage> rest = head.GetRange(0, matched);
+
+            // The rest keeps the batch's numbering: entry index = removed + position in rest.
+            var padded = new List<PeekedMessage>(removed + matched);
+            for (int i = 0; i < removed; i++)
+            {
+                padded.Add(default);
+            }
+
+            padded.AddRange(rest);
+            await PublishAsync(context, padded, removed, cancellationToken).ConfigureAwait(false);
+            Remove(context, padded, removed);
+        }
+
+        state.EndBatch();
+    }
+
+    private List<PeekedMessage> Collect(BatchContext context, int max)
+    {
+        var batch = new List<PeekedMessage>(Math.Min(max, 16));
+        long bytes = 0;
+        for (long position = 0; batch.Count < max && bytes < 1 << 20; position++)
+        {
+            bool found;
+            long type;
+            int length;
+            try
+            {
+                found = context.Queue.TryPeek(position, context.Buffer, out type, out length);
+            }
+            catch (MessageBufferTooSmallException)
+            {
+                // MSGMAX was raised since the bridge started: grow and look again.
+                context.Buffer = new byte[Math.Max(context.Queue.MaxMessageSize, context.Buffer.Length * 2)];
+                position--;
+                continue;
+            }
+
+            if (!found)
+            {
+                break;
+            }
+
+            if (_types.Count != 0 && !_types.Contains(type))
+            {
+                continue;
+            }
+
+            batch.Add(PeekedMessage.Create(type, context.Buffer.AsSpan(0, length)));
+            bytes += length;
+        }
+
+        return batch;
+    }
+
+    /// <summary>Publishes batch[start..] and returns when JetStream acknowledged all of it (retrying as long as it takes).</summary>
+    private async Task PublishAsync(BatchContext context, List<PeekedMessage> batch, int start, CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
+        int next = await PublishPipelinedAsync(context, batch, start, cancellationToken).ConfigureAwait(false);
+        while (next < batch.Count)
+        {
+            // One at a time from the first message not acknowledged: order is kept without any guard.
+            try
+            {
+                PeekedMessage m = batch[next];
+                PubAckResponse ack = await context.Js.PublishAsync(
+                    NatsSubject.ForType(_options.Subject, m.Type),
+                    m.Body,
+                    opts: new NatsJSPubOpts { MsgId = MessageId(context, next) },
+                    headers: Headers(m, context, next, chainAfter: null),
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (ack.Error is { } error)
+                {
+                    throw new NatsJSException($"JetStream refused the message: {error.Description} ({error.ErrCode})");
+                }
+
+                Acknowledged(m, ack.Duplicate);
+                next++;
+                backoff.Reset();
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan delay = backoff.Next();
+                Log.PublishFailed(_logger, e.GetBaseException().Message, batch.Count - next, delay.TotalSeconds);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Publishes batch[start..] back to back, chained; returns the index of the first message not acknowledged.</summary>
+    private async Task<int> PublishPipelinedAsync(BatchContext context, List<PeekedMessage> batch, int start, CancellationToken cancellationToken)
+    {
+        if (context.Connection.ConnectionState != NatsConnectionState.Open)
+        {
+            return start;
+        }
+
+        var waits = new Task<PubAckResponse>[batch.Count - start];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.AckTimeout);
+        for (int i = start; i < batch.Count; i++)
+        {
+            PeekedMessage m = batch[i];
+            waits[i - start] = context.Js.PublishAsync(
+                NatsSubject.ForType(_options.Subject, m.Type),
+                m.Body,
+                opts: new NatsJSPubOpts { MsgId = MessageId(context, i), RetryAttempts = 1 },
+                headers: Headers(m, context, i, chainAfter: i > start ? MessageId(context, i - 1) : null),
+                cancellationToken: timeout.Token).AsTask();
+        }
+
+        try
+        {
+            await Task.WhenAll(waits).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Looked at one by one below.
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        for (int i = start; i < batch.Count; i++)
+        {
+            Task<PubAckResponse> wait = waits[i - start];
+            if (!wait.IsCompletedSuccessfully || wait.Result.Error is not null)
+            {
+                string reason = wait.IsCompletedSuccessfully ? wait.Result.Error!.Description ?? "refused"
+                    : wait.Exception?.GetBaseException() is NatsJSDuplicateMessageException ? "duplicate"
+                    : wait.Exception?.GetBaseException().Message ?? $"no acknowledgment within {_options.AckTimeout.TotalSeconds:0.#} s";
+                if (reason == "duplicate")
+                {
+                    Acknowledged(batch[i], duplicate: true);
+                    continue;
+                }
+
+                Log.ChainBroken(_logger, reason, batch.Count - i);
+                Metrics.Fallback();
+                return i;
+            }
+
+            Acknowledged(batch[i], wait.Result.Duplicate);
+        }
+
+        return batch.Count;
+    }
+
+    private void Acknowledged(PeekedMessage m, bool duplicate)
+    {
+        if (!duplicate)
+        {
+            Metrics.Moved(m.Body.Length);
+        }
+    }
+
+    /// <summary>Removes batch[start..] from the queue, recording each removal before and after.</summary>
+    private void Remove(BatchContext context, List<PeekedMessage> batch, int start)
+    {
+        for (int i = start; i < batch.Count; i++)
+        {
+            PeekedMessage m = batch[i];
+            context.State.BeginRemoval(i);
+            bool received = context.Queue.TryReceive(context.Buffer, out long type, out int length, MessageSelector.OfType(m.Type));
+            context.State.EndRemoval(i);
+            if (received && PeekedMessage.HashOf(type, context.Buffer.AsSpan(0, length)) != m.Hash)
+            {
+                Log.Stolen(_logger, _queueName, type);
+                PublishStolen(context, type, context.Buffer.AsSpan(0, length).ToArray());
+            }
+        }
+    }
+
+    private void PublishStolen(BatchContext context, long type, byte[] body)
+    {
+        PeekedMessage m = PeekedMessage.Create(type, body);
+        string id = context.IdPrefix + "x" + Guid.NewGuid().ToString("N");
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                context.Js.PublishAsync(NatsSubject.ForType(_options.Subject, type), body, opts: new NatsJSPubOpts { MsgId = id }, headers: Headers(m, context, -1, null))
+                    .AsTask().GetAwaiter().GetResult();
+                Metrics.Moved(body.Length);
+                return;
+            }
+            catch (NatsException e)
+            {
+                TimeSpan delay = backoff.Next();
+                Log.PublishFailed(_logger, e.GetBaseException().Message, 1, delay.TotalSeconds);
+                Thread.Sleep(delay);
+            }
+        }
+    }
+
+    private NatsHeaders Headers(PeekedMessage m, BatchContext context, int index, string? chainAfter)
+    {
+        var headers = new NatsHeaders
+        {
+            [BridgeHeaders.MessageType] = m.Type.ToString(CultureInfo.InvariantCulture),
+            [BridgeHeaders.Host] = _options.HostId,
+            [BridgeHeaders.QueueKey] = _queueName,
+        };
+        if (index >= 0)
+        {
+            headers[BridgeHeaders.MessageId] = MessageId(context, index);
+        }
+
+        if (chainAfter is not null)
+        {
+            headers["Nats-Expected-Last-Msg-Id"] = chainAfter;
+        }
+
+        return headers;
+    }
+
+    private static string MessageId(BatchContext context, int index) =>
+        context.IdPrefix + (context.State.FirstSequence + (ulong)index).ToString(CultureInfo.InvariantCulture);
+
+    private void UpdateLag(MessageQueue queue)
+    {
+        try
+        {
+            Metrics.SetLag(queue.GetInfo().MessageCount);
+        }
+        catch (IpcException)
+        {
+            // The queue went away: the next peek reports it.
+        }
+    }
+
+    private sealed class BatchContext(MessageQueue queue, OutboundState state, NatsConnection connection, NatsJSContext js, string idPrefix, byte[] buffer)
+    {
+        public MessageQueue Queue { get; } = queue;
+
+        public OutboundState State { get; } = state;
+
+        public NatsConnection Connection { get; } = connection;
+
+        public NatsJSContext Js { get; } = js;
+
+        public string IdPrefix { get; } = idPrefix;
+
+        public byte[] Buffer { get; set; } = buffer;
+    }
+}
