@@ -98,6 +98,7 @@ internal static class SysvIpcCli
             TopCommand.Create(),
             Completion.Create(),
             CdeclCommand.Create(),
+            Commands.Bridge.BridgeCommand.Create(),
         };
         HelpExamples.Register(root, """
               sysvipc ls                       # ipcs
