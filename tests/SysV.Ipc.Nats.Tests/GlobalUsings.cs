@@ -1,0 +1,2 @@
+global using SysV.Ipc.Nats.Tests.Infrastructure;
+global using Xunit;
