@@ -8,7 +8,8 @@ namespace SysV.Ipc.Nats;
 /// (JetStream drops what it already has) and never removes a message twice.
 /// </summary>
 /// <remarks>Layout (little-endian): magic u64 @0, queue key i32 @8, epoch u64 @16, first sequence u64 @24,
-/// count u32 @32, removed u32 @36, removing u32 @40, then per message {type i64, hash u64, length u64} @48.</remarks>
+/// count u32 @32, progress u32 @36 (removed messages times 2, plus 1 while a removal is under way: one
+/// store records both), then per message {type i64, hash u64, length u64} @48.</remarks>
 internal sealed class OutboundState : IDisposable
 {
     public const int MaxBatch = 128;
@@ -26,9 +27,9 @@ internal sealed class OutboundState : IDisposable
 
     public int Count => (int)_segment.ReadUInt32(32);
 
-    public int Removed => (int)_segment.ReadUInt32(36);
+    public int Removed => (int)(_segment.ReadUInt32(36) >> 1);
 
-    public bool Removing => _segment.ReadUInt32(40) != 0;
+    public bool Removing => (_segment.ReadUInt32(36) & 1) != 0;
 
     public static OutboundState OpenOrCreate(IpcKey queueKey)
     {
@@ -74,7 +75,6 @@ internal sealed class OutboundState : IDisposable
         // Count 0 first: a crash while the entries are written leaves "no batch", not a half-written one.
         _segment.WriteUInt32(32, 0);
         _segment.WriteUInt32(36, 0);
-        _segment.WriteUInt32(40, 0);
         for (int i = 0; i < messages.Length; i++)
         {
             int offset = EntriesOffset + (i * EntrySize);
@@ -88,18 +88,10 @@ internal sealed class OutboundState : IDisposable
     }
 
     /// <summary>Marks that message <paramref name="index"/> is about to be removed from the queue.</summary>
-    public void BeginRemoval(int index)
-    {
-        _segment.WriteUInt32(40, 1);
-        _ = index;
-    }
+    public void BeginRemoval(int index) => _segment.WriteUInt32(36, ((uint)index << 1) | 1);
 
     /// <summary>Marks message <paramref name="index"/> removed.</summary>
-    public void EndRemoval(int index)
-    {
-        _segment.WriteUInt32(36, (uint)(index + 1));
-        _segment.WriteUInt32(40, 0);
-    }
+    public void EndRemoval(int index) => _segment.WriteUInt32(36, (uint)(index + 1) << 1);
 
     /// <summary>The batch is done: the next one starts after it.</summary>
     public void EndBatch()
@@ -107,7 +99,6 @@ internal sealed class OutboundState : IDisposable
         ulong next = FirstSequence + (ulong)Count;
         _segment.WriteUInt32(32, 0);
         _segment.WriteUInt32(36, 0);
-        _segment.WriteUInt32(40, 0);
         _segment.WriteUInt64(24, next);
     }
 
@@ -125,7 +116,7 @@ internal sealed class OutboundState : IDisposable
     {
         int count = Count;
         int removed = Removed;
-        if (count < 0 || count > MaxBatch || removed < 0 || removed > count || Epoch == 0 || FirstSequence == 0 || _segment.ReadUInt32(40) > 1)
+        if (count < 0 || count > MaxBatch || removed < 0 || removed > count || Epoch == 0 || FirstSequence == 0 || (Removing && removed >= count))
         {
             throw new BridgeStateFormatException($"The out bridge's state in shared memory segment {BridgeKeys.Describe(key)} is damaged (batch of {count}, {removed} removed): remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) and restart; messages still in the queue are then published again with new ids (duplicates, nothing lost).");
         }

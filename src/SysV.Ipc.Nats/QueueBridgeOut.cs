@@ -233,20 +233,25 @@ public sealed class QueueBridgeOut : BackgroundService
             return;
         }
 
-        // A removal under way when the bridge died counts as done: if it was not, that message is
-        // published again with a new id later (one duplicate), where the other guess could lose one.
-        int removed = Math.Min(count, state.Removed + (state.Removing ? 1 : 0));
+        int removed = state.Removed;
         List<PeekedMessage> head = Collect(context, count - removed);
-        int matched = 0;
-        while (matched < head.Count && matched < count - removed)
+        if (state.Removing)
         {
-            (long type, ulong hash, int length) = state.Entry(removed + matched);
-            PeekedMessage m = head[matched];
-            if (m.Type != type || m.Hash != hash || m.Body.Length != length)
+            // The bridge died in msgrcv: the head is that message (not removed) or the next one of the
+            // batch. Only when it is recognizably the former does it count as not removed; otherwise it
+            // counts as removed, and if it was not, it is published again with a new id later (one
+            // duplicate), where the other guess could take an identical next message for it and lose it.
+            bool headIsIt = head.Count > 0 && Matches(state.Entry(removed), head[0]);
+            bool headIsNext = head.Count > 0 && removed + 1 < count && Matches(state.Entry(removed + 1), head[0]);
+            if (!(headIsIt && !headIsNext && removed + 1 < count))
             {
-                break;
+                removed++;
             }
+        }
 
+        int matched = 0;
+        while (matched < head.Count && matched < count - removed && Matches(state.Entry(removed + matched), head[matched]))
+        {
             matched++;
         }
 
@@ -275,6 +280,9 @@ public sealed class QueueBridgeOut : BackgroundService
 
         state.EndBatch();
     }
+
+    private static bool Matches((long Type, ulong Hash, int Length) entry, PeekedMessage m) =>
+        m.Type == entry.Type && m.Hash == entry.Hash && m.Body.Length == entry.Length;
 
     private List<PeekedMessage> Collect(BatchContext context, int max)
     {

@@ -41,8 +41,10 @@ public sealed class IpcHost : IDisposable
         {
             try
             {
+                // Only once unshare has exec'd sleep is its namespace final (and it is no longer ours).
                 string theirs = File.ResolveLinkTarget($"/proc/{holder.Id}/ns/ipc", false)?.ToString() ?? string.Empty;
-                if (theirs.Length > 0 && theirs != mine)
+                string command = File.ReadAllText($"/proc/{holder.Id}/comm").Trim();
+                if (command == "sleep" && theirs.Length > 0 && theirs != mine)
                 {
                     return host;
                 }
