@@ -68,7 +68,7 @@ internal sealed class BridgeLock : IDisposable
     {
         try
         {
-            return mutex.Semaphores.GetLastPid(mutex.LockIndex + 1);
+            return mutex.Semaphores.GetLastProcessId(mutex.LockIndex + 1);
         }
         catch (IpcException)
         {
