@@ -54,7 +54,7 @@ public sealed class SharedStructCorruptionFuzzTests : IpcLeakGuard
         Assert.Contains("unexpected 0", child.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "Pending the core helper's SharedStruct header validation (issue 14: a zeroed magic with a ready state still opens as valid); unskip when it lands.")]
+    [Fact]
     public void ZeroedMagic_WithAReadyState_IsRefused()
     {
         using var area = SharedStruct<Sample>.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });

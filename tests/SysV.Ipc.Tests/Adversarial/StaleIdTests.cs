@@ -15,10 +15,10 @@ namespace SysV.Ipc.Tests.Adversarial;
 [Collection(nameof(StaleIdTests))]
 public sealed class StaleIdTests : IpcLeakGuard
 {
-    [RequiresRootFact(Skip = "Pending the core helper's stale-id fix (issue 14: Attach on a stale segment reports the old length, so the first access past a page kills the process); unskip when it lands.")]
+    [RequiresRootFact]
     public void AStaleSegment_OverASmallerOneWithItsId_NeverAccessesPastTheNewSegment() => Run(nameof(StaleSegment));
 
-    [RequiresRootFact(Skip = "Pending the core helper's stale-id fix (issue 14: a stale set's cached Count makes GetValues write past the caller's span); unskip when it lands.")]
+    [RequiresRootFact]
     public void AStaleSemaphoreSet_OverALargerOneWithItsId_NeverWritesOrReadsPastTheCallersSpan() => Run(nameof(StaleSemaphoreSet));
 
     [RequiresRootFact]
