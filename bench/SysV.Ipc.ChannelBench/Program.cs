@@ -5,7 +5,7 @@ using SysV.Ipc.ChannelBench;
 // The SharedMemoryChannel benchmark: every contender, every message size, in one invocation, both
 // processes of every contender pinned to the same two CPUs.
 //   dotnet run -c Release --project bench/SysV.Ipc.ChannelBench [-- --quick | --smoke] [--output DIR] [--no-docs]
-//       [--cpus A,B|none] [--aot-peer PATH | --no-aot] [--max-others 0.10] [--repeats N] [--only TEXT]
+//       [--cpus A,B|none] [--aot-peer PATH | --no-aot] [--max-others 0.10] [--repeats N] [--sizes 64,1048576] [--only TEXT]
 //   dotnet run -c Release --project bench/SysV.Ipc.ChannelBench -- --compose RUNDIR... [--output DIR]
 // A run writes results.json and section.md to --output (default docs/, where it also replaces the
 // "## SharedMemoryChannel" section of benchmarks.md and the charts); --compose puts several runs side by side.
@@ -30,6 +30,11 @@ BenchSettings settings = args.Contains("--smoke") ? BenchSettings.Smoke : args.C
 if (ValueOf("--repeats") is { } repeats)
 {
     settings = settings with { Repeats = int.Parse(repeats, System.Globalization.CultureInfo.InvariantCulture) };
+}
+
+if (ValueOf("--sizes") is { } sizes)
+{
+    settings = settings with { Sizes = [.. sizes.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))] };
 }
 
 double maxOthers = ValueOf("--max-others") is { } m ? double.Parse(m, System.Globalization.CultureInfo.InvariantCulture) : 0.10;
