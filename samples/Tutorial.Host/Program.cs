@@ -4,6 +4,7 @@ using SysV.Ipc.Samples.Tutorial;
 //   dotnet run --project samples/Tutorial.Host -- demo
 //   dotnet run --project samples/Tutorial.Host -- server PATH [--proj N]
 //   dotnet run --project samples/Tutorial.Host -- client PATH [--proj N] [--verify N] [REQUEST...]
+//   dotnet run --project samples/Tutorial.Host -- channel-server PATH [--proj N]   (clients: samples/c/channel_client.c)
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -19,11 +20,13 @@ return verb switch
         rest.Length > 0 ? new TutorialDemoOptions { KeyFile = rest[0] } : null, cancellation.Token),
     "server" => TutorialServer.Run(rest, Console.Out, Console.Error, cancellation.Token),
     "client" => TutorialClient.Run(rest, Console.Out, Console.Error, cancellation.Token),
+    "channel-server" => TutorialChannelServer.Run(rest, Console.Out, Console.Error, cancellation.Token),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tutorial.Host demo [KEYFILE]\n       Tutorial.Host " + TutorialArguments.Usage.Replace("\n", "\n       Tutorial.Host ", StringComparison.Ordinal));
+    Console.Error.WriteLine("usage: Tutorial.Host demo [KEYFILE]\n       Tutorial.Host " + TutorialArguments.Usage.Replace("\n", "\n       Tutorial.Host ", StringComparison.Ordinal) +
+        "\n       Tutorial.Host channel-server PATH [--proj N]");
     return 1;
 }
