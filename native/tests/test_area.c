@@ -9,6 +9,7 @@
 
 #include "sysvipc/area.h"
 #include "testutil.h"
+#include "watchdog.h"
 
 struct counters {
     int64_t requests;
@@ -29,6 +30,7 @@ static void slow_init(void *p)
 
 int main(void)
 {
+    watchdog_start("test_area");
     key_t key = (key_t)(0x5A000000 | (getpid() & 0xffffff));
     uint64_t sig = sysvipc_layout_signature(COUNTERS_LAYOUT, strlen(COUNTERS_LAYOUT));
     /* The hash of the example in docs/structured-sharing.md's FNV-1a definition: "a" */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "peer.h"
+#include "watchdog.h"
 
 static sysvipc_channel *make(size_t capacity, int mode, int producers)
 {
@@ -55,7 +56,7 @@ static void round_trip(int mode, int producers, int64_t count, size_t capacity, 
         }
     }
     int64_t total;
-    CHECK_RC(peer_read(r, producers, count, mode == SYSVIPC_MULTI_PRODUCER, 30000, &total), 0);
+    CHECK_RC(peer_read(r, producers, count, mode == SYSVIPC_MULTI_PRODUCER, -1, &total), 0);
     CHECK(total == producers * count);
     for (int p = 0; p < producers; p++)
         wait_child(pids[p], 0);
@@ -157,10 +158,10 @@ static void dead_peers(void)
     CHECK_RC(sysvipc_reader_open(ch, &r), 0);
     CHECK_RC(sysvipc_reader_set_wait(r, 0, 0, 10), 0);
     int64_t total;
-    CHECK_RC(peer_read(r, 1, 3, 0, 5000, &total), 0);
+    CHECK_RC(peer_read(r, 1, 3, 0, -1, &total), 0);
     uint8_t buf[64];
     size_t len;
-    CHECK_RC(sysvipc_read(r, buf, sizeof buf, &len, 5000), -EPIPE);
+    CHECK_RC(sysvipc_read(r, buf, sizeof buf, &len, -1), -EPIPE); /* the event: the writer's death */
     /* A new writer takes the dead one's place, and messages continue. */
     sysvipc_writer *w;
     CHECK_RC(sysvipc_writer_open(ch, &w), 0);
@@ -179,7 +180,7 @@ static void dead_peers(void)
     wait_child(pid, 0);
     CHECK_RC(sysvipc_writer_set_wait(w, 0, 0, 10), 0);
     int n = 0, rc;
-    while ((rc = sysvipc_write(w, buf, 64, 5000)) == 0)
+    while ((rc = sysvipc_write(w, buf, 64, -1)) == 0) /* until the event: the reader's death */
         n++;
     CHECK_RC(rc, -EPIPE);
     CHECK(n > 0);
@@ -223,12 +224,12 @@ static void killed_mid_claim(int mode)
     uint8_t buf[512];
     for (int64_t seq = 0; seq < 50; seq++) {
         msg_fill(buf, 100, 0, seq);
-        CHECK_RC(sysvipc_write(w, buf, 100, 5000), 0);
+        CHECK_RC(sysvipc_write(w, buf, 100, -1), 0);
     }
     int64_t next[2] = { 0, 0 };
     for (total = 0; total < 55; total++) {
         size_t len;
-        CHECK_RC(sysvipc_read(r, buf, sizeof buf, &len, 5000), 0);
+        CHECK_RC(sysvipc_read(r, buf, sizeof buf, &len, -1), 0);
         int32_t producer = -1;
         int64_t seq = -1;
         CHECK(msg_check(buf, len, &producer, &seq) == 0);
@@ -245,6 +246,7 @@ static void killed_mid_claim(int mode)
 
 int main(void)
 {
+    watchdog_start("test_channel");
     errors();
     round_trip(SYSVIPC_SINGLE_PRODUCER, 1, 20000, 16384, 3000);
     round_trip(SYSVIPC_SINGLE_PRODUCER, 1, 2000, 1 << 20, 200000);
