@@ -9,8 +9,9 @@ namespace SysV.Ipc;
 /// <remarks>
 /// Every typed access is checked in a fixed order: disposed (<see cref="ObjectDisposedException"/>), then
 /// read-only (<see cref="InvalidOperationException"/>, never a SIGSEGV), then range
-/// (<see cref="ArgumentOutOfRangeException"/>). A <see cref="Span{T}"/> handed out earlier must not be used
-/// after <see cref="Dispose"/>: spans cannot be revoked, so keep them within the attachment's <c>using</c> scope.
+/// (<see cref="ArgumentOutOfRangeException"/>). Spans and references cannot be revoked: keep them within the
+/// attachment's <c>using</c> scope. One used after <see cref="Dispose"/> (say by a thread racing it) no longer
+/// reaches the segment: it reads zeros and writes into private memory, and never faults.
 /// The memory is shared with other processes: treat what they wrote as untrusted input.
 /// </remarks>
 public sealed unsafe class SharedMemoryAttachment : IDisposable
@@ -143,8 +144,14 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
         return ref Unsafe.AsRef<T>(Pointer + offset);
     }
 
-    /// <summary>Detaches the segment (shmdt). Idempotent. The segment itself stays until removed.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>
+    /// Detaches the segment. Idempotent. The segment itself stays until removed. A typed read or write
+    /// racing the dispose on another thread completes first (it holds a reference). A span or reference
+    /// handed out before reads zeros and writes into private memory from then on instead of faulting:
+    /// the detach maps private zero pages over the attachment (mmap MAP_FIXED, which detaches as shmdt
+    /// would), unmapped once this attachment is collected.
+    /// </summary>
+    public void Dispose() => _handle.ReleaseToPlaceholder();
 
     /// <inheritdoc/>
     public override string ToString() =>
