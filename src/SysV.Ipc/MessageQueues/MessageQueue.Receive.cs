@@ -321,8 +321,13 @@ public sealed partial class MessageQueue
     private static void ThrowBadOptions(MessageReceiveOptions options) =>
         throw new ArgumentOutOfRangeException(nameof(options), options, "Unknown MessageReceiveOptions: the only option is AllowTruncation.");
 
-    private IpcException ReceiveError(int errno, string call, int bufferLength, MessageSelector selector)
+    private Exception ReceiveError(int errno, string call, int bufferLength, MessageSelector selector)
     {
+        if (_disposed)
+        {
+            return DisposedDuringCall(errno, call);
+        }
+
         string detail = $"(Receiving {selector} into a buffer of {bufferLength.ToString(CultureInfo.InvariantCulture)} bytes.)";
         return errno == Errno.EINVAL
             ? IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, null, Id, detail)

@@ -203,8 +203,13 @@ public sealed partial class MessageQueue
         return errno;
     }
 
-    private IpcException SendError(int errno, string call, int bodyLength)
+    private Exception SendError(int errno, string call, int bodyLength)
     {
+        if (_disposed)
+        {
+            return DisposedDuringCall(errno, call);
+        }
+
         if (errno == Errno.EINVAL)
         {
             // EINVAL is a stale id, or a body above a MSGMAX that was lowered since we cached it.
@@ -221,7 +226,9 @@ public sealed partial class MessageQueue
     }
 
     /// <summary>An error after polling began: the id going invalid means the queue was removed during the wait.</summary>
-    private IpcException WaitError(int errno, string call) => errno == Errno.EINVAL
+    private Exception WaitError(int errno, string call) => _disposed
+        ? DisposedDuringCall(errno, call)
+        : errno == Errno.EINVAL
         ? IpcErrors.Create(Errno.EIDRM, call, IpcObjectKind.MessageQueue, Key, Id, "(Detected while polling: the id became invalid during the wait.)")
         : IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, Key, Id);
 

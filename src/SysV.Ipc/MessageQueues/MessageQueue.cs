@@ -18,7 +18,7 @@ namespace SysV.Ipc;
 public sealed partial class MessageQueue : IDisposable
 {
     private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private MessageQueue(int id, IpcKey key, bool created)
     {
@@ -134,7 +134,14 @@ public sealed partial class MessageQueue : IDisposable
     public MessageQueueInfo GetInfo()
     {
         ThrowIfDisposed();
-        return Stat(Id);
+        try
+        {
+            return Stat(Id);
+        }
+        catch (IpcException e) when (_disposed)
+        {
+            throw DisposedDuringCall(e);
+        }
     }
 
     /// <summary>
@@ -270,4 +277,14 @@ public sealed partial class MessageQueue : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>
+    /// A call that failed because <see cref="Dispose"/> on another thread removed the queue under it
+    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
+    /// </summary>
+    private ObjectDisposedException DisposedDuringCall(int errno, string call) =>
+        DisposedDuringCall(IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, Key, Id));
+
+    private ObjectDisposedException DisposedDuringCall(IpcException error) =>
+        new($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error);
 }

@@ -27,7 +27,7 @@ public sealed class SemaphoreSet : IDisposable
     /// <summary>How long one semtimedop slice lasts while a cancellation token is being watched: the cancellation latency.</summary>
     private static readonly TimeSpan s_cancellationSlice = TimeSpan.FromMilliseconds(50);
 
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private SemaphoreSet(int id, IpcKey key, int count, bool created)
     {
@@ -716,7 +716,16 @@ public sealed class SemaphoreSet : IDisposable
     /// </summary>
     private void ThrowIfReplaced()
     {
-        SemaphoreSetInfo now = SemaphoreSetStatus.Stat(Id, Key);
+        SemaphoreSetInfo now;
+        try
+        {
+            now = SemaphoreSetStatus.Stat(Id, Key);
+        }
+        catch (IpcException e) when (_disposed)
+        {
+            throw DisposedDuringCall(e);
+        }
+
         if (now.Count != Count || (!Key.IsPrivate && now.Key != Key))
         {
             throw IpcErrors.Replaced(IpcObjectKind.SemaphoreSet, Key, Id,
@@ -732,11 +741,21 @@ public sealed class SemaphoreSet : IDisposable
         return result >= 0 ? result : throw Error(call);
     }
 
-    private IpcException Error(string call) => Error(Marshal.GetLastPInvokeError(), call);
+    private Exception Error(string call) => Error(Marshal.GetLastPInvokeError(), call);
 
     // Id-based: no key, so a stale id reads "no semaphore set has id N"; the key goes in the detail.
-    private IpcException Error(int errno, string call) =>
-        IpcErrors.Create(errno, call, IpcObjectKind.SemaphoreSet, null, Id, SemaphoreSetStatus.KeyNote(Key));
+    private Exception Error(int errno, string call)
+    {
+        IpcException error = IpcErrors.Create(errno, call, IpcObjectKind.SemaphoreSet, null, Id, SemaphoreSetStatus.KeyNote(Key));
+        return _disposed ? DisposedDuringCall(error) : error;
+    }
+
+    /// <summary>
+    /// A call that failed because <see cref="Dispose"/> on another thread removed the set under it
+    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
+    /// </summary>
+    private ObjectDisposedException DisposedDuringCall(IpcException error) =>
+        new($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }
