@@ -208,7 +208,7 @@ internal sealed record TopRow(
                 double? written = p is null ? null : (c.WritePosition - p.WritePosition) / seconds;
                 double? read = p is null ? null : (c.ReadPosition - p.ReadPosition) / seconds;
                 int alive = c.Participants.Count(x => x.IsAlive);
-                string note = $"channel {(c.Mode == ChannelMode.SingleProducer ? "1 writer" : "multi-writer")}, {c.Capacity} B ring, {alive} of {c.Participants.Count} participants alive{(c.IsReaderSleeping ? ", reader asleep" : string.Empty)}{(c.SleepingWriters > 0 ? $", {c.SleepingWriters} writers asleep" : string.Empty)}";
+                string note = $"channel {(c.Mode switch { ChannelMode.SingleProducer => "1 writer", ChannelMode.MultiProducer => "multi-writer", _ => "broadcast" })}, {c.Capacity} B ring, {alive} of {c.Participants.Count} participants alive{(c.IsReaderSleeping ? ", reader asleep" : string.Empty)}{(c.SleepingWriters > 0 ? $", {c.SleepingWriters} writers asleep" : string.Empty)}";
                 return new("channel", s.Kind, s.Id, s.Key, s.OwnerUserId, c.MessagesWaiting, c.BytesWaiting, written, read, s.AttachCount, (written ?? 0) != 0 || (read ?? 0) != 0, note, now);
             }
 

@@ -110,7 +110,7 @@ internal static class LibraryObjects
         if (contents.Channel is { } c)
         {
             json.WriteStartObject("channel");
-            json.WriteString("mode", c.Mode == ChannelMode.SingleProducer ? "single_producer" : "multi_producer");
+            json.WriteString("mode", c.Mode switch { ChannelMode.SingleProducer => "single_producer", ChannelMode.MultiProducer => "multi_producer", _ => "broadcast" });
             json.WriteNumber("capacity", c.Capacity);
             json.WriteNumber("max_message_size", c.MaxMessageSize);
             json.WriteNumber("max_writers", c.MaxProducers);

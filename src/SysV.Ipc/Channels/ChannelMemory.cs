@@ -22,37 +22,62 @@ internal sealed unsafe class ChannelMemory
 
         byte* header = baseAddress + ChannelLayout.HeaderOffset;
         int version = *(int*)(header + ChannelLayout.VersionField);
-        if (version != ChannelLayout.Version)
+        int mode = *(int*)(header + ChannelLayout.ModeField);
+        if (version != ChannelLayout.Version && version != BroadcastLayout.Version)
         {
-            throw Corrupted($"its format version is {version}, this library reads version {ChannelLayout.Version}");
+            throw Corrupted($"its format version is {version}, this library reads versions {ChannelLayout.Version} and {BroadcastLayout.Version}");
+        }
+
+        if (version == BroadcastLayout.Version ? mode != (int)ChannelMode.Broadcast : mode is not ((int)ChannelMode.SingleProducer or (int)ChannelMode.MultiProducer))
+        {
+            throw Corrupted($"its header gives mode {mode} with format version {version}: version {ChannelLayout.Version} has single- (1) and multi-producer (2) channels, version {BroadcastLayout.Version} broadcast (3) ones");
         }
 
         long capacity = *(long*)(header + ChannelLayout.CapacityField);
         int producers = *(int*)(header + ChannelLayout.ProducerSlotsField);
-        int mode = *(int*)(header + ChannelLayout.ModeField);
         int maxMessage = *(int*)(header + ChannelLayout.MaxMessageSizeField);
         long ringOffset = *(int*)(header + ChannelLayout.RingOffsetField);
+        bool broadcast = mode == (int)ChannelMode.Broadcast;
         if (capacity < ChannelLayout.MinCapacity || capacity > ChannelLayout.MaxCapacity || !long.IsPow2(capacity))
         {
             throw Corrupted($"its header gives a ring capacity of {capacity} bytes, not a power of two from {ChannelLayout.MinCapacity} to {ChannelLayout.MaxCapacity}");
         }
 
-        if (mode is not ((int)ChannelMode.SingleProducer or (int)ChannelMode.MultiProducer))
-        {
-            throw Corrupted($"its header gives mode {mode}, neither single- (1) nor multi-producer (2)");
-        }
-
-        if (producers < 1 || producers > ChannelLayout.MaxProducerSlots || (mode == (int)ChannelMode.SingleProducer && producers != 1))
+        if (producers < 1 || producers > ChannelLayout.MaxProducerSlots || (mode != (int)ChannelMode.MultiProducer && producers != 1))
         {
             throw Corrupted($"its header gives {producers} producer slots");
         }
 
-        if (ringOffset != ChannelLayout.RingOffset(producers) || ringOffset + capacity > segmentSize)
+        int readers = 1;
+        int policy = BroadcastLayout.PolicyBlock;
+        long dropAfter = 0;
+        if (broadcast)
         {
-            throw Corrupted($"its header places a ring of {capacity} bytes at offset {ringOffset}, which does not match its {producers} producer slots or does not fit the segment's {segmentSize} bytes");
+            readers = *(int*)(header + BroadcastLayout.ReaderSlotsField);
+            policy = *(int*)(header + BroadcastLayout.PolicyField);
+            dropAfter = *(long*)(header + BroadcastLayout.DropAfterField);
+            if (readers < 1 || readers > BroadcastLayout.MaxReaderSlots)
+            {
+                throw Corrupted($"its header gives {readers} reader slots, not 1 to {BroadcastLayout.MaxReaderSlots}");
+            }
+
+            bool policyValid = policy == BroadcastLayout.PolicyBlock
+                ? dropAfter == 0
+                : policy == BroadcastLayout.PolicyDropAfter && dropAfter > 0 && dropAfter <= MaxDropAfterNanoseconds;
+            if (!policyValid)
+            {
+                throw Corrupted($"its header gives slow-reader policy {policy} with a drop-after time of {dropAfter} ns (policy 0 blocks with time 0; policy 1 drops after 1 ns to one day)");
+            }
         }
 
-        if (maxMessage < 0 || ChannelLayout.RecordSize(maxMessage) > capacity / 2)
+        long expectedRing = broadcast ? BroadcastLayout.RingOffset(readers) : ChannelLayout.RingOffset(producers);
+        if (ringOffset != expectedRing || ringOffset + capacity > segmentSize)
+        {
+            throw Corrupted($"its header places a ring of {capacity} bytes at offset {ringOffset}, which does not match its {(broadcast ? readers : producers)} {(broadcast ? "reader" : "producer")} slots or does not fit the segment's {segmentSize} bytes");
+        }
+
+        long recordSize = broadcast ? BroadcastLayout.RecordSize(maxMessage) : ChannelLayout.RecordSize(maxMessage);
+        if (maxMessage < 0 || recordSize > capacity / 2)
         {
             throw Corrupted($"its header gives a maximum message size of {maxMessage} bytes, more than half the ring of {capacity} bytes can hold");
         }
@@ -74,6 +99,8 @@ internal sealed unsafe class ChannelMemory
         MaxMessageSize = maxMessage;
         Mode = (ChannelMode)mode;
         ProducerSlots = producers;
+        ReaderSlots = readers;
+        DropAfterNanoseconds = dropAfter;
         RingOffset = ringOffset;
         Ring = baseAddress + ringOffset;
         CreationEpoch = creationEpoch;
@@ -96,6 +123,8 @@ internal sealed unsafe class ChannelMemory
         MaxMessageSize = validated.MaxMessageSize;
         Mode = validated.Mode;
         ProducerSlots = validated.ProducerSlots;
+        ReaderSlots = validated.ReaderSlots;
+        DropAfterNanoseconds = validated.DropAfterNanoseconds;
         RingOffset = validated.RingOffset;
         Ring = baseAddress + validated.RingOffset;
         CreationEpoch = validated.CreationEpoch;
@@ -104,6 +133,9 @@ internal sealed unsafe class ChannelMemory
 
     /// <summary>DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31).</summary>
     private const long MaxUnixMilliseconds = 253_402_300_799_999;
+
+    /// <summary>The longest drop-after time a header may give: one day.</summary>
+    internal const long MaxDropAfterNanoseconds = 86_400_000_000_000;
 
     internal long RingOffset { get; }
 
@@ -124,6 +156,20 @@ internal sealed unsafe class ChannelMemory
     internal ChannelMode Mode { get; }
 
     internal int ProducerSlots { get; }
+
+    /// <summary>Broadcast: the number of reader blocks (MaxReaders). 1 in the other modes.</summary>
+    internal int ReaderSlots { get; }
+
+    /// <summary>Broadcast with the drop-after policy: how long a reader may keep the writer waiting; 0 = block.</summary>
+    internal long DropAfterNanoseconds { get; }
+
+    internal bool IsBroadcast => Mode == ChannelMode.Broadcast;
+
+    /// <summary>Broadcast: positions below this word's value the writer may overwrite.</summary>
+    internal long* Gate => (long*)(Base + BroadcastLayout.GateOffset);
+
+    /// <summary>Broadcast: reader <paramref name="index"/>'s block (0 to <see cref="ReaderSlots"/> − 1).</summary>
+    internal byte* ReaderBlock(int index) => Base + BroadcastLayout.ReaderBlockOffset(index);
 
     internal long CreationEpoch { get; }
 
@@ -154,11 +200,19 @@ internal sealed unsafe class ChannelMemory
     internal static long* SlotOwner(byte* slot) => (long*)(slot + ChannelLayout.SlotOwner);
 
     /// <summary>Writes the configuration of a new channel; the magic goes last, so openers never see a half-made header.</summary>
-    internal static void Initialize(byte* baseAddress, long capacity, int maxMessage, ChannelMode mode, int producers)
+    internal static void Initialize(byte* baseAddress, long capacity, int maxMessage, ChannelMode mode, int producers, int readers = 1, long dropAfterNanoseconds = 0)
     {
         byte* header = baseAddress + ChannelLayout.HeaderOffset;
-        *(int*)(header + ChannelLayout.VersionField) = ChannelLayout.Version;
-        *(int*)(header + ChannelLayout.RingOffsetField) = (int)ChannelLayout.RingOffset(producers);
+        bool broadcast = mode == ChannelMode.Broadcast;
+        *(int*)(header + ChannelLayout.VersionField) = broadcast ? BroadcastLayout.Version : ChannelLayout.Version;
+        *(int*)(header + ChannelLayout.RingOffsetField) = (int)(broadcast ? BroadcastLayout.RingOffset(readers) : ChannelLayout.RingOffset(producers));
+        if (broadcast)
+        {
+            *(int*)(header + BroadcastLayout.ReaderSlotsField) = readers;
+            *(int*)(header + BroadcastLayout.PolicyField) = dropAfterNanoseconds > 0 ? BroadcastLayout.PolicyDropAfter : BroadcastLayout.PolicyBlock;
+            *(long*)(header + BroadcastLayout.DropAfterField) = dropAfterNanoseconds;
+        }
+
         *(long*)(header + ChannelLayout.CapacityField) = capacity;
         *(int*)(header + ChannelLayout.MaxMessageSizeField) = maxMessage;
         *(int*)(header + ChannelLayout.ModeField) = (int)mode;

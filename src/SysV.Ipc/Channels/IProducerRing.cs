@@ -2,12 +2,18 @@ namespace SysV.Ipc;
 
 /// <summary>
 /// How writers claim and commit records in the ring: one implementation per channel algorithm
-/// (<see cref="SingleProducerRing"/>, <see cref="MultiProducerRing"/>; a broadcast ring would be a third).
+/// (<see cref="SingleProducerRing"/>, <see cref="MultiProducerRing"/>, <see cref="BroadcastRing"/>).
 /// Implemented by structs and used through generic methods constrained to them, so the JIT compiles one
 /// copy of the writer's fast path per algorithm with these calls inlined: no interface dispatch per message.
 /// </summary>
 internal unsafe interface IProducerRing
 {
+    /// <summary>The bytes of a record's header in this algorithm's format (8, or 16 for broadcast records that carry their sequence).</summary>
+    static abstract int HeaderSize { get; }
+
+    /// <summary>The ring bytes a record of <paramref name="length"/> payload bytes occupies, header and alignment included.</summary>
+    static abstract long RecordSize(int length);
+
     /// <summary>Reserves <paramref name="size"/> ring bytes (a record of <paramref name="length"/> payload bytes) if there is room now; returns the record's address.</summary>
     bool TryClaim(int length, long size, out byte* record);
 

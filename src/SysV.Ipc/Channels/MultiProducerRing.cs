@@ -25,6 +25,10 @@ internal unsafe struct MultiProducerRing : IProducerRing
         _claimPosition = -1;
     }
 
+    public static int HeaderSize => ChannelLayout.RecordHeaderSize;
+
+    public static long RecordSize(int length) => ChannelLayout.RecordSize(length);
+
     public bool TryClaim(int length, long size, out byte* record)
     {
         while (true)

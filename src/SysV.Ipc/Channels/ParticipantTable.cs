@@ -146,7 +146,7 @@ internal static unsafe class ParticipantTable
     internal static List<ChannelParticipant> Read(ChannelMemory m)
     {
         List<ChannelParticipant> result = [];
-        for (int i = 0; i <= m.ProducerSlots; i++)
+        for (int i = m.IsBroadcast ? 1 : 0; i <= m.ProducerSlots; i++)
         {
             byte* slot = m.Slot(i);
             long owner = Volatile.Read(ref *Owner(m, i));
@@ -165,7 +165,15 @@ internal static unsafe class ParticipantTable
             }
 
             // The heartbeat is another process's reading of the same monotonic clock; one from the future (another time namespace) counts as now.
-            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
+            long position = i == ReaderSlot ? Volatile.Read(ref *m.Consumed)
+                : m.Mode == ChannelMode.MultiProducer ? Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition))
+                : Volatile.Read(ref *m.Tail);
+            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))) { Position = position });
+        }
+
+        if (m.IsBroadcast)
+        {
+            BroadcastTable.AddReaders(m, result);
         }
 
         return result;

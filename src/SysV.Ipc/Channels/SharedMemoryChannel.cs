@@ -9,7 +9,7 @@ namespace SysV.Ipc;
 /// segment format and the protocol.
 /// </summary>
 /// <remarks>
-/// This object is one process's attachment of the channel. Open the reader with <see cref="OpenReader"/>
+/// This object is one process's attachment of the channel. Open the reader with <see cref="OpenReader(ChannelWaitStrategy)"/>
 /// and writers with <see cref="OpenWriter"/>; each registers in the segment's participant table (pid and
 /// process start time), which is how a crashed peer is told apart from a slow one. Everything read from
 /// the segment is validated: a corrupt segment yields <see cref="ChannelCorruptedException"/>, never an
@@ -53,6 +53,12 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     /// <summary>How many writers may be open at once.</summary>
     public int MaxProducers => _memory.ProducerSlots;
 
+    /// <summary>How many readers may be open at once: <see cref="SharedMemoryChannelOptions.MaxReaders"/> for a broadcast channel, 1 otherwise.</summary>
+    public int MaxReaders => _memory.ReaderSlots;
+
+    /// <summary>What the writer does about a slow reader (a broadcast channel's policy; <see cref="SlowReaderPolicy.Block"/> for the other modes, whose writer always waits for its reader).</summary>
+    public SlowReaderPolicy SlowReaderPolicy => _memory.DropAfterNanoseconds > 0 ? SlowReaderPolicy.DropAfter(TimeSpan.FromTicks(Math.Max(1, _memory.DropAfterNanoseconds / 100))) : SlowReaderPolicy.Block;
+
     /// <summary>When the channel was created (from its header).</summary>
     public DateTimeOffset CreatedAt => DateTimeOffset.FromUnixTimeMilliseconds(_memory.CreationEpoch);
 
@@ -84,7 +90,8 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"A channel's capacity must be a power of two from {ChannelLayout.MinCapacity} bytes to 1 TiB (for example 1 << 20 for 1 MiB).");
         }
 
-        long largest = Math.Min((capacity / 2) - ChannelLayout.RecordHeaderSize, int.MaxValue - 15);
+        bool broadcast = options.Mode == ChannelMode.Broadcast;
+        long largest = broadcast ? BroadcastLayout.LargestMessage(capacity) : Math.Min((capacity / 2) - ChannelLayout.RecordHeaderSize, int.MaxValue - 15);
         if (options.MaxMessageSize < 0 || options.MaxMessageSize > largest)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxMessageSize, $"MaxMessageSize must be 0 (the largest possible) to {largest} bytes for a capacity of {capacity} bytes: a message may take at most half the ring.");
@@ -92,23 +99,37 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
 
         if (!Enum.IsDefined(options.Mode))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode must be SingleProducer or MultiProducer.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "Mode must be SingleProducer, MultiProducer or Broadcast.");
         }
 
-        int producers = options.Mode == ChannelMode.SingleProducer ? 1 : options.MaxProducers;
+        int producers = options.Mode == ChannelMode.MultiProducer ? options.MaxProducers : 1;
         if (producers < 1 || producers > ChannelLayout.MaxProducerSlots)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxProducers, $"MaxProducers must be 1 to {ChannelLayout.MaxProducerSlots}.");
         }
 
+        int readers = 1;
+        long dropAfter = 0;
+        if (broadcast)
+        {
+            readers = options.MaxReaders;
+            if (readers < 1 || readers > BroadcastLayout.MaxReaderSlots)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.MaxReaders, $"MaxReaders must be 1 to {BroadcastLayout.MaxReaderSlots}.");
+            }
+
+            ArgumentNullException.ThrowIfNull(options.SlowReaderPolicy, nameof(options));
+            dropAfter = options.SlowReaderPolicy.DropAfterTime is { } t ? Math.Max(1, t.Ticks * 100) : 0;
+        }
+
         int maxMessage = options.MaxMessageSize == 0 ? (int)largest : options.MaxMessageSize;
-        long size = ChannelLayout.RingOffset(producers) + capacity;
+        long size = (broadcast ? BroadcastLayout.RingOffset(readers) : ChannelLayout.RingOffset(producers)) + capacity;
         SharedMemorySegment segment = SharedMemorySegment.Create(key, size, options.Permissions);
         SharedMemoryAttachment? attachment = null;
         try
         {
             attachment = segment.Attach();
-            ChannelMemory.Initialize(attachment.Pointer, capacity, maxMessage, options.Mode, producers);
+            ChannelMemory.Initialize(attachment.Pointer, capacity, maxMessage, options.Mode, producers, readers, dropAfter);
             var memory = new ChannelMemory(attachment.Pointer, size, segment.Key, segment.Id);
             return new SharedMemoryChannel(segment, attachment, memory, options.RemoveOnDispose);
         }
@@ -189,7 +210,40 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     /// <param name="wait">How the reader waits; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
     /// <returns>The reader. If the previous reader died, this one resumes where it stopped.</returns>
     /// <exception cref="InvalidOperationException">A live reader exists (in this or another process).</exception>
-    public SharedMemoryChannelReader OpenReader(ChannelWaitStrategy? wait = null)
+    public SharedMemoryChannelReader OpenReader(ChannelWaitStrategy? wait) => OpenReaderCore(ReaderStart.Latest, wait);
+
+    /// <summary>Opens the channel's reader with the default wait strategy: the one reader of a single- or multi-producer channel, or a broadcast channel's reader that starts with the next message.</summary>
+    /// <returns>The reader. If the previous reader of a single-reader channel died, this one resumes where it stopped.</returns>
+    /// <exception cref="InvalidOperationException">A live reader exists (in this or another process), or every reader place of a broadcast channel is held.</exception>
+    public SharedMemoryChannelReader OpenReader() => OpenReaderCore(ReaderStart.Latest, null);
+
+    /// <summary>Opens a reader of a <see cref="ChannelMode.Broadcast"/> channel, starting where <paramref name="start"/> says, with the default wait strategy.</summary>
+    /// <param name="start">With the next message committed (<see cref="ReaderStart.Latest"/>) or the oldest the ring still holds for its readers (<see cref="ReaderStart.Oldest"/>).</param>
+    /// <returns>The reader; it takes one of the channel's <see cref="MaxReaders"/> places until disposed (or until its process dies).</returns>
+    /// <exception cref="InvalidOperationException">The channel is not a broadcast channel, or every reader place is held by a live reader.</exception>
+    public SharedMemoryChannelReader OpenReader(ReaderStart start) => OpenReader(start, null);
+
+    /// <summary>Opens a reader of a <see cref="ChannelMode.Broadcast"/> channel, starting where <paramref name="start"/> says.</summary>
+    /// <param name="start">With the next message committed (<see cref="ReaderStart.Latest"/>) or the oldest the ring still holds for its readers (<see cref="ReaderStart.Oldest"/>).</param>
+    /// <param name="wait">How the reader waits; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
+    /// <returns>The reader; it takes one of the channel's <see cref="MaxReaders"/> places until disposed (or until its process dies).</returns>
+    /// <exception cref="InvalidOperationException">The channel is not a broadcast channel (its one reader resumes where the previous stopped), or every reader place is held by a live reader.</exception>
+    public SharedMemoryChannelReader OpenReader(ReaderStart start, ChannelWaitStrategy? wait)
+    {
+        if (!_memory.IsBroadcast)
+        {
+            throw new InvalidOperationException($"ReaderStart applies to broadcast channels; the {Mode} channel in {_memory.Description} has one reader, which resumes where the previous one stopped. Use OpenReader() without a start.");
+        }
+
+        if (!Enum.IsDefined(start))
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, "ReaderStart must be Latest or Oldest.");
+        }
+
+        return OpenReaderCore(start, wait);
+    }
+
+    private SharedMemoryChannelReader OpenReaderCore(ReaderStart start, ChannelWaitStrategy? wait)
     {
         wait ??= ChannelWaitStrategy.Default;
         wait.Validate();
@@ -198,7 +252,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         try
         {
             own = _segment.Attach();
-            return new SharedMemoryChannelReader(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait);
+            return new SharedMemoryChannelReader(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait, start);
         }
         catch
         {

@@ -12,6 +12,12 @@ public sealed record SharedMemoryChannelOptions
     /// <summary>How many writers may be open at once in <see cref="ChannelMode.MultiProducer"/> mode (default 16, at most 1024). Always 1 for a single-producer channel.</summary>
     public int MaxProducers { get; init; } = 16;
 
+    /// <summary>How many readers may be open at once in <see cref="ChannelMode.Broadcast"/> mode (default 16, at most 1024). Ignored by the other modes, which have one reader.</summary>
+    public int MaxReaders { get; init; } = 16;
+
+    /// <summary>What the writer of a <see cref="ChannelMode.Broadcast"/> channel does about a reader that keeps the ring full: <see cref="SlowReaderPolicy.Block"/> (default) or <see cref="SlowReaderPolicy.DropAfter"/>. Ignored by the other modes.</summary>
+    public SlowReaderPolicy SlowReaderPolicy { get; init; } = SlowReaderPolicy.Block;
+
     /// <summary>Who may open the channel, like file permissions (default 0600: read and write for the owner).</summary>
     public UnixFileMode Permissions { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 

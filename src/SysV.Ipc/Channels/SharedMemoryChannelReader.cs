@@ -4,7 +4,7 @@ using System.Threading.Channels;
 namespace SysV.Ipc;
 
 /// <summary>
-/// The one reader of a <see cref="SharedMemoryChannel"/> (obtained from <see cref="SharedMemoryChannel.OpenReader"/>).
+/// The one reader of a <see cref="SharedMemoryChannel"/> (obtained from <see cref="SharedMemoryChannel.OpenReader(ChannelWaitStrategy)"/>).
 /// Reading a message costs no system call: the reader checks the record at its position in shared memory.
 /// Use it from one thread at a time.
 /// </summary>
@@ -27,12 +27,13 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     private readonly int _maxMessage;
     private readonly long _publishThreshold;
     private readonly bool _zeroConsumed;
+    private readonly BroadcastCursor? _broadcast; // a broadcast channel's reader: its cursor reads the records
     private long _position;   // the next record to read
     private long _published;  // the head as last handed back to the writers
     private long _peekedSize; // the record size of the message TryPeek returned; 0 when none
     private int _disposed;
 
-    internal SharedMemoryChannelReader(SharedMemoryChannel channel, SharedMemoryAttachment attachment, ChannelMemory memory, ChannelMemory control, ChannelWaitStrategy wait)
+    internal SharedMemoryChannelReader(SharedMemoryChannel channel, SharedMemoryAttachment attachment, ChannelMemory memory, ChannelMemory control, ChannelWaitStrategy wait, ReaderStart start = ReaderStart.Latest)
     {
         _channel = channel;
         _attachment = attachment;
@@ -45,7 +46,14 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         _maxMessage = memory.MaxMessageSize;
         _publishThreshold = memory.Capacity / 4;
         _zeroConsumed = memory.Mode == ChannelMode.MultiProducer;
-        Register();
+        if (memory.IsBroadcast)
+        {
+            _broadcast = new BroadcastCursor(memory, control, start);
+        }
+        else
+        {
+            Register();
+        }
     }
 
     /// <summary>The channel this reader reads.</summary>
@@ -62,6 +70,11 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     public bool TryPeek(out ReadOnlySpan<byte> message)
     {
         ThrowIfDisposed();
+        if (_broadcast != null)
+        {
+            return _broadcast.TryPeek(out message);
+        }
+
         while (true)
         {
             long position = _position;
@@ -94,6 +107,12 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     public void Advance()
     {
         ThrowIfDisposed();
+        if (_broadcast != null)
+        {
+            _broadcast.Advance();
+            return;
+        }
+
         if (_peekedSize == 0)
         {
             throw new InvalidOperationException("Advance consumes the message TryPeek returned, and no message has been peeked since the last Advance.");
@@ -123,6 +142,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         if (message.Length > destination.Length)
         {
             _peekedSize = 0;
+            _broadcast?.CancelPeek();
             throw new ArgumentException($"The next message is {message.Length} bytes, more than the {destination.Length}-byte destination; it stays in the channel. Pass a buffer of MaxMessageSize ({_maxMessage}) bytes, or use TryPeek.", nameof(destination));
         }
 
@@ -365,17 +385,25 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         _m.Detached = true;
         _attachment.DisposeToPlaceholder();
         ChannelMemory c = _control;
-        try
+        if (_broadcast != null)
         {
-            HandBack(c);
+            _broadcast.Leave(c); // nothing to hand back: the writer stops waiting for this reader's cursor
         }
-        catch (ChannelCorruptedException)
+        else
         {
-            // A corrupt segment must not make Dispose throw; the next reader to open it is told.
+            try
+            {
+                HandBack(c);
+            }
+            catch (ChannelCorruptedException)
+            {
+                // A corrupt segment must not make Dispose throw; the next reader to open it is told.
+            }
+
+            Volatile.Write(ref *c.ConsumerSleeping, 0);
+            ParticipantTable.Leave(c, ParticipantTable.ReaderSlot);
         }
 
-        Volatile.Write(ref *c.ConsumerSleeping, 0);
-        ParticipantTable.Leave(c, ParticipantTable.ReaderSlot);
         ChannelMemory.FutexWakeAll(c.DataSequence); // a thread of this process waiting in this reader: it sees the disposal and leaves
         _channel.Release();
     }
@@ -425,20 +453,40 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     {
         // The futex word and the flag are used through the channel's mapping, which this waiter keeps
         // mapped (its waiter reference): a disposal on another thread wakes it there.
+        // A broadcast channel's readers share the flag: one of them never clears it (that could hide
+        // another's sleep); the writer clears it when it wakes them all.
+        bool ownsFlag = _broadcast == null;
         int sequence = Volatile.Read(ref *_control.DataSequence);
         Volatile.Write(ref *_control.ConsumerSleeping, 1);
         AsymmetricFence.Heavy();
         if (TryPeek(out _) || _m.IsCompleted) // TryPeek also throws if another thread disposed this reader after the sequence was read
         {
-            Volatile.Write(ref *_control.ConsumerSleeping, 0);
+            if (ownsFlag)
+            {
+                Volatile.Write(ref *_control.ConsumerSleeping, 0);
+            }
+
             return;
         }
 
         try
         {
+            if (_broadcast != null)
+            {
+                _broadcast.CheckStalled();
+            }
+
             if (checkPeers)
             {
-                ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
+                if (_broadcast != null)
+                {
+                    _broadcast.Heartbeat();
+                }
+                else
+                {
+                    ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
+                }
+
                 if (RecoverDeadClaim())
                 {
                     return;
@@ -451,7 +499,10 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         }
         finally
         {
-            Volatile.Write(ref *_control.ConsumerSleeping, 0);
+            if (ownsFlag)
+            {
+                Volatile.Write(ref *_control.ConsumerSleeping, 0);
+            }
         }
     }
 

@@ -58,6 +58,11 @@ public sealed record SharedMemoryChannelStatus(
 
     internal static unsafe SharedMemoryChannelStatus Read(ChannelMemory m)
     {
+        if (m.IsBroadcast)
+        {
+            return BroadcastTable.Status(m);
+        }
+
         long tail = Volatile.Read(ref *m.Tail);
         m.CheckTail(tail);
         long head = Volatile.Read(ref *m.Head);

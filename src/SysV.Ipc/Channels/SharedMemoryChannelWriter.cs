@@ -23,10 +23,12 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     private readonly ChannelMemory _control; // over the channel's mapping: sleeping, waking and Dispose's clean-up
     private readonly ChannelWaitStrategy _wait;
     private readonly int _maxMessage;
-    private readonly bool _multi;            // which ring below is in use: the one branch of the fast path
+    private readonly bool _multi;            // which ring below is in use: the branches of the fast path
+    private readonly bool _broadcastMode;
     private readonly int _slot;
     private SingleProducerRing _single;
     private MultiProducerRing _shared;
+    private BroadcastRing _broadcast;
     private byte* _claim;    // the record of an uncommitted claim; null when none
     private int _claimFrame;
     private long _claimSize;
@@ -41,10 +43,23 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         _wait = wait;
         _maxMessage = memory.MaxMessageSize;
         _multi = memory.Mode == ChannelMode.MultiProducer;
+        _broadcastMode = memory.IsBroadcast;
         _slot = ParticipantTable.TakeWriterSlot(memory, out bool tookOver);
         if (_multi)
         {
             _shared = new MultiProducerRing(memory, _slot);
+        }
+        else if (_broadcastMode)
+        {
+            try
+            {
+                _broadcast = new BroadcastRing(memory);
+            }
+            catch
+            {
+                ParticipantTable.Leave(memory, _slot);
+                throw;
+            }
         }
         else
         {
@@ -64,7 +79,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The message is longer than the channel's maximum.</exception>
     /// <exception cref="ChannelClosedException">The channel was completed.</exception>
     public bool TryWrite(ReadOnlySpan<byte> message) =>
-        _multi ? TryWrite(ref _shared, message) : TryWrite(ref _single, message);
+        _multi ? TryWrite(ref _shared, message) : _broadcastMode ? TryWrite(ref _broadcast, message) : TryWrite(ref _single, message);
 
     /// <summary>Writes a message, waiting for room as long as needed (but cancellably).</summary>
     /// <param name="message">The bytes.</param>
@@ -134,7 +149,9 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     public bool TryClaim(int length, out Span<byte> buffer)
     {
         byte* payload = null;
-        if (!(_multi ? TryClaimCore(ref _shared, length, out payload) : TryClaimCore(ref _single, length, out payload)))
+        if (!(_multi ? TryClaimCore(ref _shared, length, out payload)
+            : _broadcastMode ? TryClaimCore(ref _broadcast, length, out payload)
+            : TryClaimCore(ref _single, length, out payload)))
         {
             buffer = default;
             return false;
@@ -154,6 +171,10 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         {
             CommitCore(ref _shared);
         }
+        else if (_broadcastMode)
+        {
+            CommitCore(ref _broadcast);
+        }
         else
         {
             CommitCore(ref _single);
@@ -171,6 +192,10 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         if (_multi)
         {
             AbortCore(ref _shared);
+        }
+        else if (_broadcastMode)
+        {
+            AbortCore(ref _broadcast);
         }
         else
         {
@@ -204,14 +229,21 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <summary>The wait of <see cref="WaitToWrite"/>; the caller holds a waiter reference on the channel.</summary>
     private void WaitToWriteCore(int length, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long needed = ChannelLayout.RecordSize(length);
+        long needed = _broadcastMode ? BroadcastLayout.RecordSize(length) : ChannelLayout.RecordSize(length);
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
         int sleeps = 0;
+        long dropAfter = _broadcastMode ? _m.DropAfterNanoseconds : 0;
+        long waitStart = dropAfter > 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         try
         {
             while (!HasRoom(needed))
             {
+                if (dropAfter > 0 && DropSlowReaders(needed, waitStart, dropAfter))
+                {
+                    continue;
+                }
+
                 ThrowIfDisposed(); // by another thread, whose Dispose woke this one
                 ThrowIfCompleted();
                 cancellationToken.ThrowIfCancellationRequested();
@@ -231,12 +263,17 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
                     throw TimedOut(length, timeout);
                 }
 
+                if (dropAfter > 0)
+                {
+                    sleep = SleepUntilDrop(sleep, waitStart, dropAfter);
+                }
+
                 if (cancellationToken.CanBeCanceled && registration == default)
                 {
                     registration = cancellationToken.Register(static state => ChannelMemory.FutexWakeAll((int*)(nint)state!), (nint)_control.SpaceSequence);
                 }
 
-                Sleep(needed, sleep, checkReader: sleeps++ > 0);
+                Sleep(needed, sleep, checkReader: sleeps++ > 0 || _broadcastMode);
             }
         }
         finally
@@ -288,6 +325,10 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             {
                 _shared.Leave(c, _slot);
             }
+            else if (_broadcastMode)
+            {
+                _broadcast.Leave(c, _slot);
+            }
             else
             {
                 _single.Leave(c, _slot);
@@ -330,7 +371,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
         ValidateLength(length);
         ThrowIfCompleted();
-        long size = ChannelLayout.RecordSize(length);
+        long size = TRing.RecordSize(length);
         if (!ring.TryClaim(length, size, out byte* record))
         {
             payload = null;
@@ -338,9 +379,9 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
 
         _claim = record;
-        _claimFrame = ChannelLayout.RecordHeaderSize + length;
+        _claimFrame = TRing.HeaderSize + length;
         _claimSize = size;
-        payload = record + ChannelLayout.RecordHeaderSize;
+        payload = record + TRing.HeaderSize;
         return true;
     }
 
@@ -371,7 +412,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         }
     }
 
-    private bool HasRoom(long size) => _multi ? _shared.HasRoom(size) : _single.HasRoom(size);
+    private bool HasRoom(long size) => _multi ? _shared.HasRoom(size) : _broadcastMode ? _broadcast.HasRoom(size) : _single.HasRoom(size);
 
     /// <summary>Announces the sleep, re-checks, and sleeps one slice on the space futex; from the second slice of a wait on, first checks that the reader lives.</summary>
     private void Sleep(long needed, TimeSpan sleep, bool checkReader)
@@ -394,7 +435,18 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             if (checkReader)
             {
                 ParticipantTable.Heartbeat(_m, _slot);
-                reader = ParticipantTable.DeadReader(_m);
+                if (_broadcastMode)
+                {
+                    // A dead reader never holds a broadcast writer back: free its place and look again.
+                    if (_broadcast.ReapDeadReaders(_broadcast.BlockingBelow(needed)))
+                    {
+                        return;
+                    }
+                }
+                else
+                {
+                    reader = ParticipantTable.DeadReader(_m);
+                }
             }
 
             if (reader != 0)
@@ -410,6 +462,30 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         {
             ParticipantTable.LeaveSleep(_control, _slot);
         }
+    }
+
+    /// <summary>The drop-after policy: once this wait has lasted the allowance, the readers holding it back lose their place. Returns whether one did.</summary>
+    private bool DropSlowReaders(long needed, long waitStart, long dropAfter)
+    {
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks * 100 < dropAfter)
+        {
+            return false;
+        }
+
+        if (_broadcast.DropReadersBelow(_broadcast.BlockingBelow(needed)) == 0)
+        {
+            return false;
+        }
+
+        _control.WakeConsumer(); // a dropped reader asleep learns it at once
+        return true;
+    }
+
+    /// <summary>A sleep of a drop-after writer ends when the allowance does, so the slow reader is dropped in time.</summary>
+    private static TimeSpan SleepUntilDrop(TimeSpan sleep, long waitStart, long dropAfter)
+    {
+        TimeSpan left = TimeSpan.FromTicks((dropAfter / 100) + 1) - System.Diagnostics.Stopwatch.GetElapsedTime(waitStart);
+        return left <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : left < sleep ? left : sleep;
     }
 
     private void ValidateLength(int length)

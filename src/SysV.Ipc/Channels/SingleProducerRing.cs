@@ -25,6 +25,10 @@ internal unsafe struct SingleProducerRing : IProducerRing
         Resume(tookOver);
     }
 
+    public static int HeaderSize => ChannelLayout.RecordHeaderSize;
+
+    public static long RecordSize(int length) => ChannelLayout.RecordSize(length);
+
     public bool TryClaim(int length, long size, out byte* record)
     {
         long tail = _tail;
