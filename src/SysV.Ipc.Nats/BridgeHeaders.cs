@@ -12,6 +12,9 @@ public static class BridgeHeaders
     /// <summary>The key of the queue the message came from (0x%08x).</summary>
     public const string QueueKey = "Sysv-Queue";
 
+    /// <summary>The key of the channel the message came from (0x%08x), on messages from a channel's out bridge.</summary>
+    public const string Channel = "Sysv-Channel";
+
     /// <summary>JetStream's de-duplication header: host, queue, epoch and sequence; a republication after a crash carries the same id.</summary>
     public const string MessageId = "Nats-Msg-Id";
 }

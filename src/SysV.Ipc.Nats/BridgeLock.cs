@@ -1,8 +1,8 @@
 namespace SysV.Ipc.Nats;
 
 /// <summary>
-/// One bridge per queue and direction on a host: an <see cref="IpcMutex"/> (a semaphore taken with
-/// SEM_UNDO) in the queue's IPC namespace, taken without waiting. The kernel releases it when the holder
+/// One bridge per queue (or channel) and direction on a host: an <see cref="IpcMutex"/> (a semaphore taken
+/// with SEM_UNDO) in the bridged object's IPC namespace, taken without waiting. The kernel releases it when the holder
 /// dies, even by SIGKILL, so a restarted bridge takes over at once and is told the last one died.
 /// </summary>
 internal sealed class BridgeLock : IDisposable
@@ -19,9 +19,9 @@ internal sealed class BridgeLock : IDisposable
     /// <summary>The pid of the bridge that died holding the lock, or 0 when the last one stopped cleanly.</summary>
     public int AbandonedBy => _scope.AbandonedOwnerProcessId;
 
-    public static BridgeLock Acquire(BridgeDirection direction, IpcKey queueKey)
+    public static BridgeLock Acquire(BridgeDirection direction, BridgedObject target)
     {
-        IpcKey key = BridgeKeys.For(direction, queueKey);
+        IpcKey key = BridgeKeys.For(direction, target);
         IpcMutex mutex = IpcMutex.OpenOrCreate(key);
         try
         {
@@ -34,7 +34,7 @@ internal sealed class BridgeLock : IDisposable
             string who = holder > 0 ? $" (pid {holder} holds it)" : string.Empty;
             string verb = direction == BridgeDirection.Out ? "out of" : "into";
             throw new BridgeAlreadyRunningException(
-                $"Another bridge already moves messages {verb} queue {BridgeKeys.Describe(queueKey)} on this host{who}: only one bridge per queue and direction may run, or they would take the same messages. Stop that one first (its lock is semaphore set {BridgeKeys.Describe(key)}; the kernel frees it when that process exits).");
+                $"Another bridge already moves messages {verb} {target} on this host{who}: only one bridge per {target.Noun} and direction may run, or they would take the same messages. Stop that one first (its lock is semaphore set {BridgeKeys.Describe(key)}; the kernel frees it when that process exits).");
         }
         catch
         {

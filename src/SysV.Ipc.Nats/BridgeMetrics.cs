@@ -1,11 +1,11 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
 
 namespace SysV.Ipc.Nats;
 
 /// <summary>
 /// The bridges' counters, on the meter <c>SysV.Ipc.Nats</c> (System.Diagnostics.Metrics: dotnet-counters,
-/// OpenTelemetry). Every instrument is tagged with <c>direction</c> (out or in) and <c>queue</c> (the key, 0x%08x).
+/// OpenTelemetry). Every instrument is tagged with <c>direction</c> (out or in) and <c>queue</c> or
+/// <c>channel</c> (the bridged object's key, 0x%08x).
 /// </summary>
 public sealed class BridgeMetrics : IDisposable
 {
@@ -30,12 +30,17 @@ public sealed class BridgeMetrics : IDisposable
     /// <param name="queueKey">The bridged queue's key.</param>
     /// <param name="meterFactory">The host's meter factory, or <see langword="null"/> for a meter of this object's own.</param>
     public BridgeMetrics(BridgeDirection direction, IpcKey queueKey, IMeterFactory? meterFactory = null)
+        : this(direction, BridgedObject.Queue(queueKey), meterFactory)
+    {
+    }
+
+    internal BridgeMetrics(BridgeDirection direction, BridgedObject target, IMeterFactory? meterFactory)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _tags =
         [
             new("direction", direction == BridgeDirection.Out ? "out" : "in"),
-            new("queue", "0x" + ((uint)queueKey.Value).ToString("x8", CultureInfo.InvariantCulture)),
+            new(target.Noun, target.KeyText),
         ];
         _messages = _meter.CreateCounter<long>("sysvipc.bridge.messages", "{message}", "Messages moved (published and acknowledged by JetStream, or put into the queue).");
         _bytes = _meter.CreateCounter<long>("sysvipc.bridge.bytes", "By", "Message body bytes moved.");

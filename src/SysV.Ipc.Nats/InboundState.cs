@@ -2,10 +2,10 @@ namespace SysV.Ipc.Nats;
 
 /// <summary>
 /// The in bridge's record, in its host's IPC namespace: the stream and the stream sequence of the last
-/// message it put into the queue. Written right after each msgsnd, so a restarted bridge skips what it
+/// message it put into the queue (or channel). Written right after each msgsnd (or channel write), so a restarted bridge skips what it
 /// already delivered (a redelivery is acknowledged, not sent twice).
 /// </summary>
-/// <remarks>Layout: magic u64 @0, queue key i64 @8, stream name hash u64 @16, last stream sequence u64 @24.</remarks>
+/// <remarks>Layout: magic u64 @0, queue or channel key i64 @8, stream name hash u64 @16, last stream sequence u64 @24.</remarks>
 internal sealed class InboundState : IDisposable
 {
     private const ulong Magic = 0x3130_4e49_4942_5653; // "SVBIIN01"
@@ -15,9 +15,10 @@ internal sealed class InboundState : IDisposable
 
     public ulong LastSequence => _segment.ReadUInt64(24);
 
-    public static InboundState OpenOrCreate(IpcKey queueKey, string stream)
+    public static InboundState OpenOrCreate(BridgedObject target, string stream)
     {
-        IpcKey key = BridgeKeys.For(BridgeDirection.In, queueKey);
+        IpcKey queueKey = target.Key;
+        IpcKey key = BridgeKeys.For(BridgeDirection.In, target);
         StateSegment segment = StateSegment.OpenOrCreate(key);
         try
         {
@@ -32,7 +33,7 @@ internal sealed class InboundState : IDisposable
             }
             else if (magic != Magic || (int)segment.ReadInt64(8) != queueKey.Value)
             {
-                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an in bridge's state for queue {BridgeKeys.Describe(queueKey)}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
+                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an in bridge's state for {target}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
             }
             else if (segment.ReadUInt64(16) != streamHash)
             {

@@ -33,7 +33,7 @@ internal sealed class OutboundState : IDisposable
 
     public static OutboundState OpenOrCreate(IpcKey queueKey)
     {
-        IpcKey key = BridgeKeys.For(BridgeDirection.Out, queueKey);
+        IpcKey key = BridgeKeys.For(BridgeDirection.Out, BridgedObject.Queue(queueKey));
         StateSegment segment = StateSegment.OpenOrCreate(key);
         try
         {

@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -23,27 +21,19 @@ namespace SysV.Ipc.Nats;
 /// one message at a time. The bridge's state (the batch in flight) lives in a small shared memory segment
 /// of the queue's IPC namespace; its lock is a semaphore with SEM_UNDO (see docs/bridge.md).
 /// </remarks>
-public sealed class QueueBridgeOut : BackgroundService
+public sealed class QueueBridgeOut : NatsBridge
 {
     private readonly QueueBridgeOutOptions _options;
-    private readonly ILogger _logger;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<long> _types;
-    private string _queueName = string.Empty;
+    private readonly string _queueName;
 
     /// <summary>Creates the bridge; nothing happens until the host starts it.</summary>
     /// <param name="options">Queue, subject, server.</param>
     /// <param name="logger">Where it logs (none by default).</param>
-    /// <param name="meterFactory">The host's meter factory for <see cref="Metrics"/>, or <see langword="null"/>.</param>
+    /// <param name="meterFactory">The host's meter factory for <see cref="NatsBridge.Metrics"/>, or <see langword="null"/>.</param>
     public QueueBridgeOut(QueueBridgeOutOptions options, ILogger<QueueBridgeOut>? logger = null, IMeterFactory? meterFactory = null)
+        : base(BridgeDirection.Out, BridgedObject.Queue(Validated(options).QueueKey), logger, meterFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        NatsSubject.ValidatePublishSubject(options.Subject);
-        if (options.QueueKey.IsPrivate)
-        {
-            throw new ArgumentException("The out bridge needs the queue's key; IPC_PRIVATE (0) names no queue another process can find.", nameof(options));
-        }
-
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BatchSize, OutboundState.MaxBatch, nameof(options.BatchSize));
         foreach (long type in options.Types)
@@ -51,81 +41,34 @@ public sealed class QueueBridgeOut : BackgroundService
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(type, "types");
         }
 
-        if (options.Stream is { } stream)
-        {
-            ValidateStreamName(stream);
-        }
-
         _options = options;
         _types = [.. options.Types];
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Metrics = new BridgeMetrics(BridgeDirection.Out, options.QueueKey, meterFactory);
+        _queueName = Target.KeyText;
     }
 
-    /// <summary>The bridge's counters (also published on the meter <see cref="BridgeMetrics.MeterName"/>).</summary>
-    public BridgeMetrics Metrics { get; }
-
-    /// <summary>Completes when the bridge holds its lock, is connected and has its stream; faults if it could not start.</summary>
-    public Task Ready => _ready.Task;
-
-    /// <inheritdoc/>
-    public override void Dispose()
+    private static QueueBridgeOutOptions Validated(QueueBridgeOutOptions options)
     {
-        base.Dispose();
-        Metrics.Dispose();
+        ArgumentNullException.ThrowIfNull(options);
+        return ValidatedOut(options, options.QueueKey, "queue");
     }
 
-    internal static void ValidateStreamName(string stream)
+    private protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        if (stream.Length == 0 || stream.AsSpan().IndexOfAny(" \t\r\n.*>/\\") >= 0)
-        {
-            throw new ArgumentException($"'{stream}' is not a valid JetStream stream name: use letters, digits, '-' and '_' (no spaces, dots, '*', '>' or slashes).", nameof(stream));
-        }
-    }
-
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await RunAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _ready.TrySetException(e);
-            if (e is OperationCanceledException && stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            throw;
-        }
-    }
-
-    private async Task RunAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
         using MessageQueue queue = MessageQueue.Open(_options.QueueKey);
-        _queueName = BridgeKeys.Describe(_options.QueueKey);
         byte[] buffer = new byte[Math.Max(queue.MaxMessageSize, 1)];
 
         // Fails now, with the library's message, if this user may not read the queue.
         queue.TryPeek(0, buffer, out _, out _);
 
-        using BridgeLock bridgeLock = BridgeLock.Acquire(BridgeDirection.Out, _options.QueueKey);
+        using BridgeLock bridgeLock = AcquireLock();
         using OutboundState state = OutboundState.OpenOrCreate(_options.QueueKey);
-        if (bridgeLock.AbandonedBy != 0)
-        {
-            Log.Abandoned(_logger, bridgeLock.AbandonedBy);
-        }
-
-        await using NatsConnection connection = await NatsConnector.ConnectAsync(_options.Url, "sysvipc-bridge-out " + _queueName, _logger, stoppingToken).ConfigureAwait(false);
+        await using NatsConnection connection = await ConnectAsync(_options.Url, stoppingToken).ConfigureAwait(false);
         var js = new NatsJSContext(connection);
-        string stream = await EnsureStreamAsync(js, stoppingToken).ConfigureAwait(false);
+        string stream = await StreamBinding.EnsureAsync(js, _options, NatsSubject.ForType(_options.Subject, 1), Logger, stoppingToken).ConfigureAwait(false);
 
         string idPrefix = string.Create(CultureInfo.InvariantCulture, $"{_options.HostId}.{_queueName}.{state.Epoch:x16}.");
-        Log.OutStarted(_logger, _queueName, _options.Subject, stream, idPrefix);
-        _ready.TrySetResult();
+        Log.OutStarted(Logger, Target.ToString(), _options.Subject, stream, idPrefix);
+        SetReady();
 
         // A batch in flight is finished even when a stop is asked meanwhile (its acknowledgments come in
         // milliseconds), unless the host's own shutdown timeout runs out first.
@@ -166,61 +109,7 @@ public sealed class QueueBridgeOut : BackgroundService
         }
 
         bridgeLock.ReleaseAndRemove();
-        Log.Stopped(_logger, "out", Metrics.Messages, Metrics.Bytes);
-    }
-
-    private async Task<string> EnsureStreamAsync(NatsJSContext js, CancellationToken cancellationToken)
-    {
-        string filter = NatsSubject.Filter(_options.Subject);
-        var backoff = new Backoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            try
-            {
-                string probe = NatsSubject.ForType(_options.Subject, 1);
-                await foreach (string name in js.ListStreamNamesAsync(probe, cancellationToken).ConfigureAwait(false))
-                {
-                    return name;
-                }
-
-                if (_options.Stream is not { } stream)
-                {
-                    throw new InvalidOperationException($"No JetStream stream stores subject '{probe}': create one (nats stream add), or give the bridge a stream name (--stream NAME) and it creates one for '{filter}'.");
-                }
-
-                var config = new StreamConfig(stream, [filter])
-                {
-                    NumReplicas = _options.StreamReplicas,
-                    DuplicateWindow = _options.DuplicateWindow,
-                    Storage = StreamConfigStorage.File,
-                };
-                try
-                {
-                    await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
-                    Log.StreamCreated(_logger, stream, filter, _options.StreamReplicas, _options.DuplicateWindow);
-                }
-                catch (NatsJSApiException e) when (e.Error.ErrCode == 10058)
-                {
-                    // Created meanwhile (another host's bridge): use it, but it must store our subject.
-                    StreamConfig existing = (await js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info.Config;
-                    throw new InvalidOperationException($"Stream {stream} exists but does not store subject '{probe}' (its subjects: {string.Join(", ", existing.Subjects ?? [])}): add '{filter}' to it, or choose another stream name.");
-                }
-
-                return stream;
-            }
-            catch (NatsJSApiException e) when (e.Error.Code == 503)
-            {
-                TimeSpan delay = backoff.Next();
-                Log.PublishFailed(_logger, "JetStream is not available yet: " + e.Error.Description, 0, delay.TotalSeconds);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NatsException e) when (e is not NatsJSApiException)
-            {
-                TimeSpan delay = backoff.Next();
-                Log.PublishFailed(_logger, e.GetBaseException().Message, 0, delay.TotalSeconds);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        LogStopped();
     }
 
     /// <summary>After a crash: publish again what the last batch left in the queue, with its old ids, and remove it.</summary>
@@ -257,12 +146,12 @@ public sealed class QueueBridgeOut : BackgroundService
 
         if (matched < count - removed && removed < count)
         {
-            Log.BatchGone(_logger, count - removed - matched, _queueName);
+            Log.BatchGone(Logger, count - removed - matched, _queueName);
         }
 
         if (matched > 0)
         {
-            Log.Republishing(_logger, matched);
+            Log.Republishing(Logger, matched);
             Metrics.Redelivered(matched);
             List<PeekedMessage> rest = head.GetRange(0, matched);
 
@@ -351,7 +240,7 @@ public sealed class QueueBridgeOut : BackgroundService
             catch (Exception e) when (e is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
             {
                 TimeSpan delay = backoff.Next();
-                Log.PublishFailed(_logger, e.GetBaseException().Message, batch.Count - next, delay.TotalSeconds);
+                Log.PublishFailed(Logger, e.GetBaseException().Message, batch.Count - next, delay.TotalSeconds);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -403,7 +292,7 @@ public sealed class QueueBridgeOut : BackgroundService
                     continue;
                 }
 
-                Log.ChainBroken(_logger, reason, batch.Count - i);
+                Log.ChainBroken(Logger, reason, batch.Count - i);
                 Metrics.Fallback();
                 return i;
             }
@@ -433,7 +322,7 @@ public sealed class QueueBridgeOut : BackgroundService
             context.State.EndRemoval(i);
             if (received && PeekedMessage.HashOf(type, context.Buffer.AsSpan(0, length)) != m.Hash)
             {
-                Log.Stolen(_logger, _queueName, type);
+                Log.Stolen(Logger, _queueName, type);
                 PublishStolen(context, type, context.Buffer.AsSpan(0, length).ToArray());
             }
         }
@@ -456,7 +345,7 @@ public sealed class QueueBridgeOut : BackgroundService
             catch (NatsException e)
             {
                 TimeSpan delay = backoff.Next();
-                Log.PublishFailed(_logger, e.GetBaseException().Message, 1, delay.TotalSeconds);
+                Log.PublishFailed(Logger, e.GetBaseException().Message, 1, delay.TotalSeconds);
                 Thread.Sleep(delay);
             }
         }

@@ -13,7 +13,8 @@ namespace SysV.Ipc.Nats.Tests;
 public sealed class TwoHostTests(ITestOutputHelper output)
 {
     private const int Types = 4;
-    private const int MaxSize = 8192;
+    private const int QueueMaxSize = 8192; // MSGMAX of a new IPC namespace
+    private const int ChannelMaxSize = 32768; // beyond what a queue can carry
     private static readonly IpcKey s_targetKey = new(0x00b21d9e);
 
     [BridgeFact]
@@ -84,18 +85,20 @@ public sealed class TwoHostTests(ITestOutputHelper output)
         Assert.Equal(0, report.Corrupt);
     }
 
-    /// <summary>Server, two hosts, a queue in A, both bridges running.</summary>
+    /// <summary>Server, two hosts, a queue (or a channel) in A, both bridges running.</summary>
     internal sealed class Scenario : IDisposable
     {
         private readonly ITestOutputHelper _output;
         private readonly List<BridgeProcess> _dead = [];
+        private readonly bool _channel;
 
-        private Scenario(ITestOutputHelper output, NatsServer server, IpcHost a, IpcHost b)
+        private Scenario(ITestOutputHelper output, NatsServer server, IpcHost a, IpcHost b, bool channel)
         {
             _output = output;
             Server = server;
             A = a;
             B = b;
+            _channel = channel;
         }
 
         public NatsServer Server { get; }
@@ -114,13 +117,17 @@ public sealed class TwoHostTests(ITestOutputHelper output)
 
         public string Subject => Stream.ToLowerInvariant() + ".{type}";
 
-        public static Scenario Start(ITestOutputHelper output, NatsServer? server = null)
+        /// <summary>Messages of at most this many bytes (a queue's are limited by MSGMAX; a channel's go beyond).</summary>
+        public int MaxSize => _channel ? ChannelMaxSize : QueueMaxSize;
+
+        /// <summary>Starts the scenario; <paramref name="channel"/>: SharedMemoryChannels in both hosts (C libsysvipc writer in A, reader in B) instead of queues.</summary>
+        public static Scenario Start(ITestOutputHelper output, NatsServer? server = null, bool channel = false, int replicas = 1, string urls = "")
         {
             server ??= NatsServer.Start();
-            var scenario = new Scenario(output, server, IpcHost.Create("A"), IpcHost.Create("B"));
+            var scenario = new Scenario(output, server, IpcHost.Create("A"), IpcHost.Create("B"), channel) { Replicas = replicas, Urls = urls };
             try
             {
-                scenario.SourceKey = scenario.A.MakeQueue();
+                scenario.SourceKey = channel ? scenario.A.MakeChannel(1 << 20) : scenario.A.MakeQueue();
                 scenario.Out = scenario.StartOut();
                 scenario.Out.WaitFor("Bridge out started");
                 scenario.In = scenario.StartIn();
@@ -134,9 +141,17 @@ public sealed class TwoHostTests(ITestOutputHelper output)
             }
         }
 
-        public BridgeProcess StartOut() => BridgeProcess.Start(A, "out", "--queue", SourceKey.ToString(), "--subject", Subject, "--stream", Stream, "--nats", Server.Url, "--host-id", "hostA");
+        public int Replicas { get; private init; } = 1;
 
-        public BridgeProcess StartIn() => BridgeProcess.Start(B, "in", "--subject", Stream.ToLowerInvariant() + ".*", "--queue", s_targetKey.ToString(), "--create", "--nats", Server.Url, "--host-id", "hostB");
+        public string Urls { get; private init; } = string.Empty;
+
+        private string Url => Urls.Length > 0 ? Urls : Server.Url;
+
+        public BridgeProcess StartOut() => BridgeProcess.Start(A, "out", _channel ? "--channel" : "--queue", SourceKey.ToString(), "--subject", Subject, "--stream", Stream, "--replicas", Replicas.ToString(CultureInfo.InvariantCulture), "--nats", Url, "--host-id", "hostA");
+
+        public BridgeProcess StartIn() => _channel
+            ? BridgeProcess.Start(B, "in", "--subject", Stream.ToLowerInvariant() + ".*", "--channel", s_targetKey.ToString(), "--create", "--capacity", "1M", "--nats", Url, "--host-id", "hostB")
+            : BridgeProcess.Start(B, "in", "--subject", Stream.ToLowerInvariant() + ".*", "--queue", s_targetKey.ToString(), "--create", "--nats", Url, "--host-id", "hostB");
 
         public void KillAndRestartOut()
         {
@@ -158,8 +173,14 @@ public sealed class TwoHostTests(ITestOutputHelper output)
         public ReceiveReport Run(int count, Action<Process> during)
         {
             var clock = Stopwatch.StartNew();
-            Process sender = A.Start(NativeProgram.Build("bridge_send"), SourceKey.ToString(), count.ToString(CultureInfo.InvariantCulture), Types.ToString(CultureInfo.InvariantCulture), MaxSize.ToString(CultureInfo.InvariantCulture), Random.Shared.Next().ToString(CultureInfo.InvariantCulture));
-            Process receiver = B.Start(NativeProgram.Build("bridge_recv"), s_targetKey.ToString(), count.ToString(CultureInfo.InvariantCulture), "30");
+            string n = count.ToString(CultureInfo.InvariantCulture);
+            string seed = Random.Shared.Next().ToString(CultureInfo.InvariantCulture);
+            Process sender = _channel
+                ? A.Start(NativeProgram.Build("bridge_chan"), "send", SourceKey.ToString(), n, MaxSize.ToString(CultureInfo.InvariantCulture), seed)
+                : A.Start(NativeProgram.Build("bridge_send"), SourceKey.ToString(), n, Types.ToString(CultureInfo.InvariantCulture), MaxSize.ToString(CultureInfo.InvariantCulture), seed);
+            Process receiver = _channel
+                ? B.Start(NativeProgram.Build("bridge_chan"), "recv", s_targetKey.ToString(), n, "30")
+                : B.Start(NativeProgram.Build("bridge_recv"), s_targetKey.ToString(), n, "30");
             Task<string> received = receiver.StandardOutput.ReadToEndAsync();
             Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
             Task<string> sent = sender.StandardOutput.ReadToEndAsync();

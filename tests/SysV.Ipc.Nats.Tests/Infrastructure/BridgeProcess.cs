@@ -45,18 +45,26 @@ public sealed class BridgeProcess : IDisposable
         }
     }
 
-    public static string CliPath
+    public static string RepositoryRoot
     {
         get
         {
-            string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
             var directory = new DirectoryInfo(AppContext.BaseDirectory);
             while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SysVIpc.slnx")))
             {
                 directory = directory.Parent;
             }
 
-            string path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found"), "src", "SysV.Ipc.Cli", "bin", configuration, "net10.0", "sysvipc.dll");
+            return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    public static string CliPath
+    {
+        get
+        {
+            string configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+            string path = Path.Combine(RepositoryRoot, "src", "SysV.Ipc.Cli", "bin", configuration, "net10.0", "sysvipc.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException("Build src/SysV.Ipc.Cli first.", path);
         }
     }

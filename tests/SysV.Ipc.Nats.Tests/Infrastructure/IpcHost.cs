@@ -110,6 +110,14 @@ public sealed class IpcHost : IDisposable
         return key;
     }
 
+    /// <summary>Makes a single-producer SharedMemoryChannel with a random key in this host (libsysvipc, from C) and returns the key.</summary>
+    public IpcKey MakeChannel(long capacity)
+    {
+        var key = new IpcKey(0x3c000000 | Random.Shared.Next(1, 0x00ffffff));
+        Check(NativeProgram.Build("bridge_chan"), "make", key.ToString(), capacity.ToString(CultureInfo.InvariantCulture));
+        return key;
+    }
+
     /// <summary>Writes a namespaced kernel tunable (kernel.msgmax...) of this host.</summary>
     public void SetTunable(string name, string value) => Check("sh", "-c", $"echo {value} > /proc/sys/kernel/{name}");
 

@@ -3,7 +3,10 @@ using System.Diagnostics;
 
 namespace SysV.Ipc.Nats.Tests.Infrastructure;
 
-/// <summary>The C programs of the bridge tests (Native/*.c beside the assembly), compiled with gcc once per run.</summary>
+/// <summary>
+/// The C programs of the bridge tests (Native/*.c beside the assembly), compiled with gcc once per run;
+/// bridge_chan with the repository's libsysvipc sources (native/src), the C side of the channel format.
+/// </summary>
 public static class NativeProgram
 {
     private static readonly ConcurrentDictionary<string, Lazy<string>> s_built = new();
@@ -17,7 +20,14 @@ public static class NativeProgram
         string source = Path.Combine(AppContext.BaseDirectory, "Native", name + ".c");
         string output = Path.Combine(s_directory, name);
         var psi = new ProcessStartInfo("gcc") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in (string[])["-O2", "-Wall", "-Werror", "-o", output, source])
+        string[] library = [];
+        if (name == "bridge_chan")
+        {
+            string native = Path.Combine(BridgeProcess.RepositoryRoot, "native");
+            library = ["-I" + Path.Combine(native, "include"), Path.Combine(native, "src", "channel.c"), Path.Combine(native, "src", "common.c")];
+        }
+
+        foreach (string arg in (string[])["-O2", "-Wall", "-Werror", "-o", output, source, .. library])
         {
             psi.ArgumentList.Add(arg);
         }

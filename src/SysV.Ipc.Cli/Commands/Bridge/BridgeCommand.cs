@@ -9,14 +9,17 @@ using SysV.Ipc.Nats;
 namespace SysV.Ipc.Cli.Commands.Bridge;
 
 /// <summary>
-/// <c>sysvipc bridge out|in</c>: runs one queue bridge to or from NATS JetStream in the foreground until
-/// SIGTERM or SIGINT (then stops cleanly: the batch in flight is finished, the lock released). Meant to be
-/// run by systemd or a terminal; the library's <see cref="QueueBridgeOut"/> and <see cref="QueueBridgeIn"/>
-/// do the work.
+/// <c>sysvipc bridge out|in</c>: runs one queue or channel bridge to or from NATS JetStream in the
+/// foreground until SIGTERM or SIGINT (then stops cleanly: what is in flight is finished, the lock
+/// released). Meant to be run by systemd or a terminal; the library's <see cref="QueueBridgeOut"/>,
+/// <see cref="QueueBridgeIn"/>, <see cref="ChannelBridgeOut"/> and <see cref="ChannelBridgeIn"/> do the work.
 /// </summary>
 internal static class BridgeCommand
 {
-    private static readonly Option<string> s_queue = new("--queue", "-q") { Description = "The System V queue's key (0x... or decimal).", Required = true, HelpName = "KEY" };
+    private static readonly Option<string?> s_queue = new("--queue", "-q") { Description = "The System V queue's key (0x... or decimal); or --channel.", HelpName = "KEY" };
+    private static readonly Option<string?> s_channel = new("--channel", "-c") { Description = "A SharedMemoryChannel's key instead of a queue (out: the bridge is its reader; in: a writer).", HelpName = "KEY" };
+    private static readonly Option<long> s_type = new("--type") { Description = "Channel out: the message type sent in the Sysv-Type header and put for {type} in the subject (default 1).", HelpName = "TYPE", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string?> s_capacity = new("--capacity") { Description = "Channel in with --create: the ring's size in bytes, a power of two (default 1M; messages up to half of it).", HelpName = "BYTES" };
     private static readonly Option<string> s_subject = new("--subject", "-s") { Description = "The NATS subject; out: may contain {type} (orders.{type}); in: a filter (orders.*, orders.>).", Required = true, HelpName = "SUBJECT" };
     private static readonly Option<string> s_nats = new("--nats") { Description = "The NATS server URL(s), comma-separated (default nats://127.0.0.1:4222).", HelpName = "URL", DefaultValueFactory = _ => "nats://127.0.0.1:4222" };
     private static readonly Option<string?> s_stream = new("--stream") { Description = "Create this JetStream stream for the subject if no stream stores it yet.", HelpName = "NAME" };
@@ -31,20 +34,22 @@ internal static class BridgeCommand
 
     public static Command Create()
     {
-        var output = new Command("out", "Publish the messages of a System V queue on this host to JetStream: at least once, nothing lost; each leaves the queue only after JetStream acknowledged it.")
+        var output = new Command("out", "Publish the messages of a System V queue (or a channel) on this host to JetStream: at least once, nothing lost; each leaves the queue only after JetStream acknowledged it.")
         {
-            s_queue, s_subject, s_nats, s_stream, s_types, s_replicas, s_hostId, s_verbose,
+            s_queue, s_channel, s_subject, s_nats, s_stream, s_types, s_type, s_replicas, s_hostId, s_verbose,
         };
         output.SetAction((result, cancellationToken) => RunOutAsync(result));
-        var input = new Command("in", "Send the messages of a JetStream subject into a System V queue on this host (msgsnd), type restored; acknowledged only after msgsnd succeeded; a full queue holds the consumer back.")
+        var input = new Command("in", "Send the messages of a JetStream subject into a System V queue (or a channel) on this host, type restored; acknowledged only after msgsnd succeeded; a full queue holds the consumer back.")
         {
-            s_subject, s_queue, s_nats, s_durable, s_create, s_mode, s_parkDirectory, s_hostId, s_verbose,
+            s_subject, s_queue, s_channel, s_nats, s_durable, s_create, s_mode, s_capacity, s_parkDirectory, s_hostId, s_verbose,
         };
         input.SetAction((result, cancellationToken) => RunInAsync(result));
-        var command = new Command("bridge", "Mirror System V message queues across hosts through NATS JetStream (see docs/bridge.md).") { output, input };
+        var command = new Command("bridge", "Mirror System V message queues and shared memory channels across hosts through NATS JetStream (see docs/bridge.md).") { output, input };
         HelpExamples.Register(command, """
               sysvipc bridge out --queue 0x1234 --subject 'orders.{type}' --stream ORDERS --nats nats://10.0.0.5:4222
               sysvipc bridge in  --subject 'orders.*' --queue 0x1234 --create --nats nats://10.0.0.5:4222
+              sysvipc bridge out --channel 0x4321 --subject ticks --stream TICKS --nats nats://10.0.0.5:4222
+              sysvipc bridge in  --subject ticks --channel 0x4321 --create --capacity 4M --nats nats://10.0.0.5:4222
             """);
         return command;
     }
@@ -52,20 +57,28 @@ internal static class BridgeCommand
     private static Task<int> RunOutAsync(ParseResult result)
     {
         TextWriter error = CommandOutput.Error(result);
-        QueueBridgeOut bridge;
+        NatsBridge bridge;
         try
         {
-            var options = new QueueBridgeOutOptions
+            (IpcKey key, bool isChannel) = Target(result);
+            string logName = SysvIpcCli.Name + " bridge out";
+            if (isChannel)
             {
-                QueueKey = ArgumentParsers.ParseKey(result.GetValue(s_queue)!),
-                Subject = result.GetValue(s_subject)!,
-                Url = result.GetValue(s_nats)!,
-                Stream = result.GetValue(s_stream),
-                StreamReplicas = result.GetValue(s_replicas),
-                Types = ParseTypes(result.GetValue(s_types)),
-                HostId = result.GetValue(s_hostId) ?? Environment.MachineName,
-            };
-            bridge = new QueueBridgeOut(options, new LineLogger<QueueBridgeOut>(error, SysvIpcCli.Name + " bridge out", Level(result)));
+                if (result.GetValue(s_types) is not null)
+                {
+                    throw new CliUsageException("--types selects message types of a queue; a channel's messages have none (give the type they get with --type).");
+                }
+
+                var options = new ChannelBridgeOutOptions { ChannelKey = key, Type = result.GetValue(s_type) };
+                SetOut(options, result);
+                bridge = new ChannelBridgeOut(options, new LineLogger<ChannelBridgeOut>(error, logName, Level(result)));
+            }
+            else
+            {
+                var options = new QueueBridgeOutOptions { QueueKey = key, Types = ParseTypes(result.GetValue(s_types)) };
+                SetOut(options, result);
+                bridge = new QueueBridgeOut(options, new LineLogger<QueueBridgeOut>(error, logName, Level(result)));
+            }
         }
         catch (ArgumentException e)
         {
@@ -79,22 +92,35 @@ internal static class BridgeCommand
     private static Task<int> RunInAsync(ParseResult result)
     {
         TextWriter error = CommandOutput.Error(result);
-        QueueBridgeIn bridge;
+        NatsBridge bridge;
         try
         {
+            (IpcKey key, bool isChannel) = Target(result);
+            string logName = SysvIpcCli.Name + " bridge in";
             string? mode = result.GetValue(s_mode);
-            var options = new QueueBridgeInOptions
+            UnixFileMode permissions = mode is null ? UnixFileMode.UserRead | UnixFileMode.UserWrite : ArgumentParsers.ParseMode(mode);
+            if (isChannel)
             {
-                QueueKey = ArgumentParsers.ParseKey(result.GetValue(s_queue)!),
-                Subject = result.GetValue(s_subject)!,
-                Url = result.GetValue(s_nats)!,
-                Durable = result.GetValue(s_durable),
-                CreateQueue = result.GetValue(s_create),
-                QueuePermissions = mode is null ? UnixFileMode.UserRead | UnixFileMode.UserWrite : ArgumentParsers.ParseMode(mode),
-                ParkDirectory = result.GetValue(s_parkDirectory) ?? "/var/tmp/sysvipc-bridge/parked",
-                HostId = result.GetValue(s_hostId) ?? Environment.MachineName,
-            };
-            bridge = new QueueBridgeIn(options, new LineLogger<QueueBridgeIn>(error, SysvIpcCli.Name + " bridge in", Level(result)));
+                var options = new ChannelBridgeInOptions { ChannelKey = key, CreateChannel = result.GetValue(s_create), ChannelPermissions = permissions };
+                if (result.GetValue(s_capacity) is { } capacity)
+                {
+                    options.ChannelCapacity = ArgumentParsers.ParseSize(capacity);
+                }
+
+                SetIn(options, result);
+                bridge = new ChannelBridgeIn(options, new LineLogger<ChannelBridgeIn>(error, logName, Level(result)));
+            }
+            else
+            {
+                if (result.GetValue(s_capacity) is not null)
+                {
+                    throw new CliUsageException("--capacity is the size of a channel the bridge creates; a queue's size is set by the kernel (msgmnb).");
+                }
+
+                var options = new QueueBridgeInOptions { QueueKey = key, CreateQueue = result.GetValue(s_create), QueuePermissions = permissions };
+                SetIn(options, result);
+                bridge = new QueueBridgeIn(options, new LineLogger<QueueBridgeIn>(error, logName, Level(result)));
+            }
         }
         catch (ArgumentException e)
         {
@@ -105,8 +131,40 @@ internal static class BridgeCommand
         return RunAsync(result, bridge, "in");
     }
 
+    /// <summary>The --queue or --channel key (exactly one of them).</summary>
+    private static (IpcKey Key, bool IsChannel) Target(ParseResult result)
+    {
+        string? queue = result.GetValue(s_queue);
+        string? channel = result.GetValue(s_channel);
+        return (queue, channel) switch
+        {
+            (null, null) => throw new CliUsageException("Give the queue (--queue KEY) or the channel (--channel KEY) to bridge."),
+            ({ }, { }) => throw new CliUsageException("Give either --queue or --channel, not both: one bridge serves one queue or one channel."),
+            ({ } q, null) => (ArgumentParsers.ParseKey(q), false),
+            (null, { } c) => (ArgumentParsers.ParseKey(c), true),
+        };
+    }
+
+    private static void SetOut(NatsBridgeOutOptions options, ParseResult result)
+    {
+        options.Subject = result.GetValue(s_subject)!;
+        options.Url = result.GetValue(s_nats)!;
+        options.Stream = result.GetValue(s_stream);
+        options.StreamReplicas = result.GetValue(s_replicas);
+        options.HostId = result.GetValue(s_hostId) ?? Environment.MachineName;
+    }
+
+    private static void SetIn(NatsBridgeInOptions options, ParseResult result)
+    {
+        options.Subject = result.GetValue(s_subject)!;
+        options.Url = result.GetValue(s_nats)!;
+        options.Durable = result.GetValue(s_durable);
+        options.ParkDirectory = result.GetValue(s_parkDirectory) ?? "/var/tmp/sysvipc-bridge/parked";
+        options.HostId = result.GetValue(s_hostId) ?? Environment.MachineName;
+    }
+
     /// <summary>Starts the service, waits for it to end or for SIGTERM/SIGINT, stops it; 1 when it failed.</summary>
-    private static async Task<int> RunAsync(ParseResult result, BackgroundService bridge, string verb)
+    private static async Task<int> RunAsync(ParseResult result, NatsBridge bridge, string verb)
     {
         using (bridge)
         {
