@@ -67,7 +67,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
         using NatsServer server = NatsServer.Start();
         using IpcHost a = IpcHost.Create("A");
         IpcKey key = a.MakeQueue("0600"); // root's, nobody may read it
-        var (code, _, error) = a.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", BridgeProcess.CliPath, "bridge", "out", "--queue", key.ToString(), "--subject", "orders", "--stream", "ORDERS", "--nats", server.Url], TimeSpan.FromSeconds(60));
+        var (code, _, error) = a.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "--chdir=/tmp", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", "exec", ReadableCli.Path, "bridge", "out", "--queue", key.ToString(), "--subject", "orders", "--stream", "ORDERS", "--nats", server.Url], TimeSpan.FromSeconds(60));
         output.WriteLine(error);
         Assert.Equal(1, code);
         Assert.Contains("sysvipc: bridge out: Permission denied on", error, StringComparison.Ordinal);
