@@ -22,7 +22,7 @@ internal static class ChannelRoles
     /// Untimed messages (or round trips) first, so the JIT rows are not timed compiling the loop (the JIT
     /// compiles each method on its first call): 2,000, or fewer for large messages (at most 4 MiB, at least 8).
     /// </summary>
-    private static int WarmUpFor(int size) => Math.Clamp((4 << 20) / Math.Max(size, 1), 8, 2_000);
+    internal static int WarmUpFor(int size) => Math.Clamp((4 << 20) / Math.Max(size, 1), 8, 2_000);
 
     /// <summary>Runs a channel role; false when <paramref name="role"/> is not one.</summary>
     public static bool Run(string role, string[] args)

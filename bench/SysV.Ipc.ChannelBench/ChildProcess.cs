@@ -66,6 +66,9 @@ internal sealed class ChildProcess : IDisposable
         return new ChildProcess(psi);
     }
 
+    /// <summary>The command line (program first) that runs this program again in child mode: for a native driver to start as its partner.</summary>
+    public static string[] SelfCommand(params string[] args) => [SelfHost(out string[] prefix), .. prefix, "--child", .. args];
+
     /// <summary>Starts a native program.</summary>
     public static ChildProcess Program(string path, params string[] args)
     {

@@ -8,8 +8,11 @@ internal static class NativeBuild
     private static readonly string s_directory = Path.Combine(Path.GetTempPath(), $"channelbench-native-{Environment.ProcessId}");
     private static readonly Dictionary<string, string> s_built = [];
 
-    /// <summary>Builds bench/c/channel/SOURCE.c as <paramref name="name"/> (with -D<paramref name="define"/> when given); returns the executable.</summary>
-    public static string Program(string name, string? source = null, string? define = null)
+    /// <summary>
+    /// Builds bench/c/channel/SOURCE.c as <paramref name="name"/> (with -D<paramref name="define"/> when given;
+    /// with libsysvipc's sources, native/src, when <paramref name="libsysvipc"/>); returns the executable.
+    /// </summary>
+    public static string Program(string name, string? source = null, string? define = null, bool libsysvipc = false)
     {
         lock (s_built)
         {
@@ -22,7 +25,11 @@ internal static class NativeBuild
             string file = Path.Combine(AppContext.BaseDirectory, "c", (source ?? name) + ".c");
             path = Path.Combine(s_directory, name);
             string[] defines = define is null ? [] : ["-D" + define];
-            using ChildProcess gcc = ChildProcess.Program("gcc", ["-O2", "-Wall", "-Werror", .. defines, "-o", path, file]);
+            string native = Path.Combine(AppContext.BaseDirectory, "native");
+            string[] library = libsysvipc
+                ? ["-I", Path.Combine(native, "include"), .. Directory.GetFiles(Path.Combine(native, "src"), "*.c").Order(StringComparer.Ordinal)]
+                : [];
+            using ChildProcess gcc = ChildProcess.Program("gcc", ["-O2", "-Wall", "-Werror", .. defines, "-o", path, file, .. library]);
             gcc.WaitForSuccess(TimeSpan.FromMinutes(2));
             s_built[name] = path;
             return path;
@@ -38,6 +45,7 @@ internal static class NativeBuild
         }
 
         _ = Program("ring_spsc_batch", "ring_spsc", "HEAD_PER_BATCH");
+        _ = LibSysvIpcContender.Program();
     }
 
     public static string GccVersion()
@@ -247,6 +255,50 @@ internal sealed class MemcpyContender(bool hot, int blockSize) : IContender
     }
 
     public LatencyResult? PingPong(int size, int rounds) => null;
+
+    private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// SharedMemoryChannel driven from C through libsysvipc (native/, compiled in with gcc -O2;
+/// bench/c/channel/libsysvipc_channel.c), copying and spinning: C writer to C reader (the program forks its
+/// partner, as the C ring does), or C writer to a .NET reader (the partner is this harness's
+/// channel-consume / channel-pong role on the JIT, the same one the .NET-to-.NET row uses).
+/// </summary>
+internal sealed class LibSysvIpcContender(bool dotnetPartner) : IContender
+{
+    public string Name => NameOf(dotnetPartner);
+
+    public static string NameOf(bool dotnetPartner) => dotnetPartner
+        ? "SharedMemoryChannel, C writer (libsysvipc) to .NET reader, copying, spinning"
+        : "SharedMemoryChannel, C to C through libsysvipc (gcc -O2), copying, spinning";
+
+    public bool IsChannel => true;
+
+    public bool Supports(int size) => true;
+
+    public static string Program() => NativeBuild.Program("libsysvipc_channel", libsysvipc: true);
+
+    public ThroughputResult Throughput(int size, long count)
+    {
+        long capacity = BenchSettings.RingCapacity(size);
+        int warmUp = WarmUp(size);
+        string[] partner = dotnetPartner ? ["--", .. ChildProcess.SelfCommand("channel-consume", "cs", "{id}", Arg(size), Arg(warmUp + count))] : [];
+        double seconds = NativeBuild.ElapsedSeconds(Program(), ["throughput", Arg(size), Arg(count), Arg(capacity), Arg(warmUp), .. partner]);
+        return new ThroughputResult(Name, size, count, seconds);
+    }
+
+    public LatencyResult PingPong(int size, int rounds)
+    {
+        long capacity = BenchSettings.RingCapacity(size);
+        int warmUp = WarmUp(size);
+        string[] partner = dotnetPartner ? ["--", .. ChildProcess.SelfCommand("channel-pong", "cs", "{ping}", "{pong}", Arg(size), Arg(warmUp + rounds))] : [];
+        return LatencyResult.From(Name, size, NativeBuild.Samples(file =>
+            ChildProcess.Program(Program(), ["pingpong", Arg(size), Arg(rounds), Arg(capacity), Arg(warmUp), file, .. partner])));
+    }
+
+    // C to C has no warm-up, as the C ring; a .NET partner gets the .NET rows' (its JIT compiles the loop).
+    private int WarmUp(int size) => dotnetPartner ? ChannelRoles.WarmUpFor(size) : 0;
 
     private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -72,6 +72,8 @@ try
         new MemcpyContender(hot: false, largest),
         new CRingContender(batch: false),
         new CRingContender(batch: true),
+        new LibSysvIpcContender(dotnetPartner: false),
+        new LibSysvIpcContender(dotnetPartner: true),
         new CFutexContender(),
         new MessageQueueContender(),
         new CMessageQueueContender(),

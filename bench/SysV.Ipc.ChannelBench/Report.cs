@@ -22,6 +22,8 @@ internal sealed class Report(RunResults results)
     private static readonly string s_cacheLine = new CacheLineContender().Name;
     private static readonly string s_msgq = new MessageQueueContender().Name;
     private static readonly string s_cMsgq = new CMessageQueueContender().Name;
+    private static readonly string s_libC = LibSysvIpcContender.NameOf(dotnetPartner: false);
+    private static readonly string s_libDotNet = LibSysvIpcContender.NameOf(dotnetPartner: true);
 
     private RunInfo Run => results.Run;
 
@@ -49,6 +51,10 @@ internal sealed class Report(RunResults results)
             new($"{SizeName(large)} zero-copy throughput / single-thread memcpy, same block (>= 0.9x)", Ratio(T(s_zeroSpin, large), T(MemcpyContender.NameOf(hot: true), large)), 0.9, true),
             new($"{SizeName(small)} throughput, channel / SysV message queue, library (>= 10x)", Ratio(T(s_copySpin, small), T(s_msgq, small)), 10, true),
             new($"{SizeName(small)} throughput, channel / SysV message queue, C (>= 10x)", Ratio(T(s_copySpin, small), T(s_cMsgq, small)), 10, true),
+            new($"{SizeName(small)} throughput, libsysvipc C to C / C SPSC ring (within 1.1x: >= 0.91x)", Ratio(T(s_libC, small), T(s_cRing, small)), 1 / 1.1, true),
+            new($"{SizeName(small)} spinning ping-pong p50, libsysvipc C to C / C SPSC ring (<= 1.1x)", Ratio(L(s_libC, small), L(s_cRing, small)), 1.1, false),
+            new($"{SizeName(small)} throughput, C writer to .NET reader / .NET to .NET, copying spinning (within 1.2x: >= 0.83x)", Ratio(T(s_libDotNet, small), T(s_copySpin, small)), 1 / 1.2, true),
+            new($"{SizeName(small)} spinning ping-pong p50, C to .NET / .NET to .NET (<= 1.2x)", Ratio(L(s_libDotNet, small), L(s_copySpin, small)), 1.2, false),
         ];
     }
 
@@ -149,6 +155,7 @@ internal sealed class Report(RunResults results)
         md.AppendLine("- **SharedMemoryChannel, copying**: `Write` copies each message into the ring, `Read` copies it out into the consumer's buffer. **Zero-copy**: the producer fills the span `TryClaim` hands out, then `Commit`s; the consumer sums every 8-byte word of the span `TryPeek` hands out, then `Advance`s. **Spinning**: `ChannelWaitStrategy.Spinning` (never sleeps). **Blocking**: `ChannelWaitStrategy.Blocking` (no spinning: sleeps on the futex at once). Ring: 1 MiB, 8 MiB for 1 MiB messages. Both sides are child processes of the harness (`ChannelRoles.cs`): on the JIT (the harness's executable, tiered compilation off so every repeat runs optimized code), and **(Native AOT)**: the same source published by `bench/SysV.Ipc.ChannelBench.Aot`.");
         md.AppendLine("- **The limit: bare cache-line ping-pong**: two processes pass one flag each way, each on its own cache line, nothing else; timed per round trip like every ping-pong (`bench/c/channel/cacheline_pingpong.c`; its 2,000-round mean is also the probe before each repeat). **Single-thread memcpy**: 1 MiB blocks in one process, the same block (caches warm) or blocks in turn from the 8 MiB ring-sized working set (`memcpy_bw.c`).");
         md.AppendLine("- **C SPSC ring**: the classic design in a SysV segment (head and tail on their own cache lines, each side caching the other's counter, memcpy in and out, head published per message, `pause` while spinning); same ring sizes. `bench/c/channel/ring_spsc.c`. **Head per batch**: the same source built with `-DHEAD_PER_BATCH`: the consumer hands its head back after a quarter of the ring or when it finds the ring empty, as the channel does.");
+        md.AppendLine("- **SharedMemoryChannel through libsysvipc**: the C library in `native/` (compiled in with gcc -O2), copying (`sysvipc_write` / `sysvipc_read`) and spinning (`sysvipc_*_set_wait(INT_MAX, 0, 100)`), driven by `bench/c/channel/libsysvipc_channel.c` on the first CPU. **C to C**: its partner is the same program, forked, with no warm-up (as the C ring). **C writer to .NET reader**: its partner is the harness's JIT consumer (or, for ping-pong, ponger) role, the one the .NET-to-.NET copying spinning row uses, after the same warm-up.");
         md.AppendLine("- **C futex ping-pong**: two counters in a SysV segment, FUTEX_WAIT/FUTEX_WAKE (shared), the payload copied in and out on each side, no spinning. `bench/c/channel/futex_pingpong.c`.");
         md.AppendLine("- **SysV message queue**: one msgsnd and one msgrcv per message, through this library's `MessageQueue` and from C (`bench/c/channel/msgq_pingpong.c`); ping-pong on one queue with types 1 and 2.");
         md.AppendLine("- **Anonymous pipe / Unix domain socket**: .NET streams between the processes, each message a 4-byte length and the payload in one write; the streaming reader buffers 64 KiB.");

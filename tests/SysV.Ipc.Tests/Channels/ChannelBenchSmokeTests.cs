@@ -30,6 +30,8 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
                 "| SharedMemoryChannel, zero-copy, blocking | ",
                 "| C SPSC ring in SysV shm",
                 "| C SPSC ring, head per batch",
+                "| SharedMemoryChannel, C to C through libsysvipc (gcc -O2), copying, spinning | ",
+                "| SharedMemoryChannel, C writer (libsysvipc) to .NET reader, copying, spinning | ",
                 "| the limit: bare cache-line ping-pong (C) | ",
                 "| the limit: single-thread memcpy, same block (C) | ",
                 "| C futex ping-pong",
@@ -43,6 +45,11 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
             }
 
             Assert.Contains("| target | measured | met |", report, StringComparison.Ordinal);
+            Assert.Contains("| 64 B throughput, libsysvipc C to C / C SPSC ring (within 1.1x: >= 0.91x) | ", report, StringComparison.Ordinal);
+            Assert.Contains("| 64 B spinning ping-pong p50, C to .NET / .NET to .NET (<= 1.2x) | ", report, StringComparison.Ordinal);
+            string[] libsysvipcTargets = [.. report.Split('\n').Where(l => l.Contains("libsysvipc C to C /", StringComparison.Ordinal) || l.Contains(" .NET / .NET to .NET", StringComparison.Ordinal) || l.Contains("C writer to .NET reader /", StringComparison.Ordinal))];
+            Assert.Equal(4, libsysvipcTargets.Length);
+            Assert.All(libsysvipcTargets, l => Assert.DoesNotContain("not measured", l, StringComparison.Ordinal));
             Assert.Contains("load average", report, StringComparison.Ordinal);
             Assert.Contains("Cache-line round trip between the two CPUs, measured (2,000 rounds) before each repeat", report, StringComparison.Ordinal);
             if (Environment.ProcessorCount >= 2)
