@@ -35,11 +35,11 @@ public sealed class ChannelBridgeTests(ITestOutputHelper output)
         using var scenario = Scenario.Start(output, channel: true);
         int outKills = 0, inKills = 0;
         var random = new Random();
-        ReceiveReport report = scenario.Run(count, sender =>
+        ReceiveReport report = scenario.Run(count, receiver =>
         {
-            while (!sender.HasExited && (outKills < killsEach || inKills < killsEach))
+            while (!receiver.HasExited && (outKills < killsEach || inKills < killsEach))
             {
-                Thread.Sleep(random.Next(100, 700));
+                Thread.Sleep(Stress.On ? random.Next(20, 300) : random.Next(100, 700));
                 if (outKills < killsEach && (inKills >= killsEach || random.Next(2) == 0))
                 {
                     scenario.KillAndRestartOut();
@@ -57,6 +57,6 @@ public sealed class ChannelBridgeTests(ITestOutputHelper output)
         Assert.Equal(0, report.OrderErrors);
         Assert.Equal(0, report.Corrupt);
         Assert.True(report.Duplicates <= outKills + inKills, $"{report.Duplicates} duplicates after {outKills + inKills} kills");
-        Assert.True(outKills + inKills >= Math.Min(2, 2 * killsEach), "the sender finished before the kills could happen");
+        Assert.True(outKills + inKills >= Math.Min(2, 2 * killsEach), "the run finished before the kills could happen");
     }
 }

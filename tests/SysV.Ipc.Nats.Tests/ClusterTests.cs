@@ -22,7 +22,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         {
             using var scenario = Scenario.Start(output, nodes[0], replicas: 3, urls: string.Join(',', nodes.Select(n => n.Url)));
             string? stopped = null;
-            ReceiveReport report = scenario.Run(count, sender =>
+            ReceiveReport report = scenario.Run(count, _ =>
             {
                 Thread.Sleep(1500);
                 string leader = StreamLeader(nodes[1].Url, scenario.Stream).GetAwaiter().GetResult();

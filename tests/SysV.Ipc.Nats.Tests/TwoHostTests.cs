@@ -37,11 +37,11 @@ public sealed class TwoHostTests(ITestOutputHelper output)
         using var scenario = Scenario.Start(output);
         int outKills = 0, inKills = 0;
         var random = new Random();
-        ReceiveReport report = scenario.Run(count, sender =>
+        ReceiveReport report = scenario.Run(count, receiver =>
         {
-            while (!sender.HasExited && (outKills < killsEach || inKills < killsEach))
+            while (!receiver.HasExited && (outKills < killsEach || inKills < killsEach))
             {
-                Thread.Sleep(random.Next(100, 700));
+                Thread.Sleep(Stress.On ? random.Next(20, 300) : random.Next(100, 700));
                 bool killOut = outKills < killsEach && (inKills >= killsEach || random.Next(2) == 0);
                 if (killOut)
                 {
@@ -60,7 +60,7 @@ public sealed class TwoHostTests(ITestOutputHelper output)
         Assert.Equal(0, report.OrderErrors);
         Assert.Equal(0, report.Corrupt);
         Assert.True(report.Duplicates <= outKills + inKills, $"{report.Duplicates} duplicates after {outKills + inKills} kills");
-        Assert.True(outKills + inKills >= Math.Min(2, 2 * killsEach), "the sender finished before the kills could happen");
+        Assert.True(outKills + inKills >= Math.Min(2, 2 * killsEach), "the run finished before the kills could happen");
     }
 
     [BridgeFact]
@@ -69,9 +69,9 @@ public sealed class TwoHostTests(ITestOutputHelper output)
         int count = Stress.Pick(3000, 100_000);
         using var scenario = Scenario.Start(output);
         int restarts = 0;
-        ReceiveReport report = scenario.Run(count, sender =>
+        ReceiveReport report = scenario.Run(count, receiver =>
         {
-            for (int i = 0; i < Stress.Pick(1, 5) && !sender.HasExited; i++)
+            for (int i = 0; i < Stress.Pick(1, 5) && !receiver.HasExited; i++)
             {
                 Thread.Sleep(1500);
                 scenario.Server.Restart(TimeSpan.FromMilliseconds(700));
@@ -79,7 +79,7 @@ public sealed class TwoHostTests(ITestOutputHelper output)
             }
         });
         output.WriteLine($"server restarts: {restarts}; {report}");
-        Assert.True(restarts >= 1, "the sender finished before the restart");
+        Assert.True(restarts >= 1, "the run finished before the restart");
         Assert.Equal(count, report.Unique);
         Assert.Equal(0, report.OrderErrors);
         Assert.Equal(0, report.Corrupt);
@@ -169,7 +169,7 @@ public sealed class TwoHostTests(ITestOutputHelper output)
             In.WaitFor("Bridge in started");
         }
 
-        /// <summary>Sends count messages in A while <paramref name="during"/> runs, receives them in B; returns what B saw.</summary>
+        /// <summary>Sends count messages in A while <paramref name="during"/> runs (given the receiver, which runs until all arrived), receives them in B; returns what B saw.</summary>
         public ReceiveReport Run(int count, Action<Process> during)
         {
             var clock = Stopwatch.StartNew();
@@ -186,7 +186,7 @@ public sealed class TwoHostTests(ITestOutputHelper output)
             Task<string> sent = sender.StandardOutput.ReadToEndAsync();
             try
             {
-                during(sender);
+                during(receiver);
                 Assert.True(receiver.WaitForExit(TimeSpan.FromSeconds(Stress.On ? 1800 : 240)), "the receiver did not finish");
                 receiver.WaitForExit();
                 _output.WriteLine($"{count} messages in {clock.Elapsed.TotalSeconds:0.0} s; sender: {sent.Result.Split('\n')[0]}; receiver: {received.Result.Trim()} {receiverErrors.Result.Trim()}");
