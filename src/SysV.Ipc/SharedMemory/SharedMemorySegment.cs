@@ -13,7 +13,7 @@ public sealed class SharedMemorySegment : IDisposable
 {
     private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const string LockAdvice = "Locking needs CAP_IPC_LOCK, or being owner or creator with a large enough RLIMIT_MEMLOCK ('ulimit -l').";
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>The creator's pid when this object was made: with the size, what tells this segment from a later one that reuses its id.</summary>
     private readonly int _creatorProcessId;
@@ -156,7 +156,7 @@ public sealed class SharedMemorySegment : IDisposable
         if (address == -1)
         {
             handle.Dispose();
-            throw IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id, idCall: true);
+            throw OrDisposed(IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id, idCall: true));
         }
 
         Marshal.InitHandle(handle, address);
@@ -186,7 +186,14 @@ public sealed class SharedMemorySegment : IDisposable
     public SharedMemoryInfo GetInfo()
     {
         ThrowIfDisposed();
-        return Stat(Id, Key);
+        try
+        {
+            return Stat(Id, Key);
+        }
+        catch (IpcException e) when (_disposed)
+        {
+            throw OrDisposed(e);
+        }
     }
 
     /// <summary>Changes the permission bits (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
@@ -339,4 +346,12 @@ public sealed class SharedMemorySegment : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>
+    /// A call that failed because <see cref="Dispose"/> on another thread removed the segment under it
+    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
+    /// </summary>
+    private Exception OrDisposed(IpcException error) => _disposed
+        ? new ObjectDisposedException($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error)
+        : error;
 }
