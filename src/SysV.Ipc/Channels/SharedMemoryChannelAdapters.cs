@@ -41,63 +41,71 @@ internal sealed class SharedMemoryChannelReaderAdapter : ChannelReader<byte[]>
     }
 }
 
-/// <summary>A <see cref="SharedMemoryChannelWriter"/> seen as a <see cref="ChannelWriter{T}"/>; calls are serialized, as ChannelWriter allows concurrent callers.</summary>
+/// <summary>
+/// A <see cref="SharedMemoryChannelWriter"/> seen as a <see cref="ChannelWriter{T}"/>; calls are serialized
+/// (ChannelWriter allows concurrent callers) by a semaphore, which an asynchronous write holds across its
+/// wait without holding a thread.
+/// </summary>
 internal sealed class SharedMemoryChannelWriterAdapter : ChannelWriter<ReadOnlyMemory<byte>>
 {
     private readonly SharedMemoryChannelWriter _writer;
-    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     internal SharedMemoryChannelWriterAdapter(SharedMemoryChannelWriter writer) => _writer = writer;
 
     public override bool TryWrite(ReadOnlyMemory<byte> item)
     {
-        lock (_lock)
+        _gate.Wait();
+        try
         {
             return !_writer.Channel.IsCompleted && _writer.TryWrite(item.Span);
         }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
-    public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
+    public override async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default)
     {
         if (_writer.Channel.IsCompleted)
         {
-            return new ValueTask<bool>(false);
+            return false;
         }
 
-        return new ValueTask<bool>(Task.Run(
-            () =>
-            {
-                lock (_lock)
-                {
-                    _writer.WaitToWrite(0, Timeout.InfiniteTimeSpan, cancellationToken);
-                }
-
-                return !_writer.Channel.IsCompleted;
-            },
-            cancellationToken));
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _writer.WaitToWriteAsync(0, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
     {
-        if (TryWrite(item))
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return ValueTask.CompletedTask;
+            await _writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
         }
-
-        return new ValueTask(Task.Run(
-            () =>
-            {
-                lock (_lock)
-                {
-                    _writer.Write(item.Span, cancellationToken);
-                }
-            },
-            cancellationToken));
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public override bool TryComplete(Exception? error = null)
     {
-        lock (_lock)
+        _gate.Wait();
+        try
         {
             if (_writer.Channel.IsCompleted)
             {
@@ -107,25 +115,9 @@ internal sealed class SharedMemoryChannelWriterAdapter : ChannelWriter<ReadOnlyM
             _writer.Complete();
             return true;
         }
-    }
-}
-
-/// <summary>Asynchronous loops kept out of the unsafe reader and writer classes (no await in unsafe code).</summary>
-internal static class ChannelAsync
-{
-    internal static async ValueTask<byte[]> ReadAsync(SharedMemoryChannelReader reader, CancellationToken cancellationToken)
-    {
-        while (true)
+        finally
         {
-            if (reader.TryRead(out byte[]? message))
-            {
-                return message;
-            }
-
-            if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw reader.ClosedException();
-            }
+            _gate.Release();
         }
     }
 }

@@ -14,7 +14,7 @@ namespace SysV.Ipc;
 /// resumes after the last batch the dead one handed back; messages it had read since then are delivered
 /// again (at least once for that batch, never lost).
 /// </remarks>
-public sealed unsafe class SharedMemoryChannelReader : IDisposable
+public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWaitable
 {
     private readonly SharedMemoryChannel _channel;
     private readonly SharedMemoryAttachment _attachment; // this reader's own mapping of the segment, replaced by private memory at Dispose
@@ -272,9 +272,14 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The message.</returns>
     /// <exception cref="ChannelClosedException">The channel was completed and every message has been read.</exception>
+    /// <exception cref="ChannelPeerDiedException">The ring is empty and every writer that was open has died.</exception>
+    /// <exception cref="ObjectDisposedException">This reader was disposed, also by another thread while the read waited.</exception>
     /// <remarks>
-    /// Completes synchronously when a message is there. Otherwise the wait (spin, yield, futex sleep) runs on
-    /// a thread-pool thread: a futex cannot be awaited, so an asynchronous wait that sleeps occupies one pool thread.
+    /// Completes synchronously when a message is there. Otherwise it spins and yields on the calling thread
+    /// as the reader's <see cref="ChannelWaitStrategy"/> says, then the wait is taken over by the process's
+    /// channel waiter threads (one per 127 pending waits, each sleeping in one futex_waitv call), so a
+    /// pending read holds no thread. Cancelling takes the wait out at once and consumes nothing: a message
+    /// is either returned or stays in the channel.
     /// </remarks>
     public ValueTask<byte[]> ReadAsync(CancellationToken cancellationToken = default) =>
         TryRead(out byte[]? message) ? new ValueTask<byte[]>(message) : ChannelAsync.ReadAsync(this, cancellationToken);
@@ -361,6 +366,8 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
     /// <summary>Waits asynchronously until a message can be read (see <see cref="ReadAsync"/> for how it waits).</summary>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns><see langword="true"/> when a message is there; <see langword="false"/> when the channel was completed and everything has been read.</returns>
+    /// <exception cref="ChannelPeerDiedException">The ring is empty and every writer that was open has died.</exception>
+    /// <exception cref="ObjectDisposedException">This reader was disposed, also by another thread while this one waited.</exception>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         if (TryPeek(out _))
@@ -368,7 +375,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
             return new ValueTask<bool>(true);
         }
 
-        return new ValueTask<bool>(Task.Run(() => WaitToRead(Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken));
+        return ChannelAsync.WaitToReadAsync(this, cancellationToken);
     }
 
     /// <summary>This reader as a <see cref="ChannelReader{T}"/> of byte arrays, for code written against System.Threading.Channels.</summary>
@@ -444,6 +451,110 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable
         {
             c.WakeProducers();
         }
+    }
+
+    SharedMemoryChannel IChannelWaitable.Channel => _channel;
+
+    ChannelWaitStrategy IChannelWaitable.Strategy => _wait;
+
+    int* IChannelWaitable.SleepWord => _control.DataSequence;
+
+    int IChannelWaitable.AnnounceSleep()
+    {
+        // As in Sleep: the sequence first, then the flag; the caller fences and checks again.
+        int sequence = Volatile.Read(ref *_control.DataSequence);
+        Volatile.Write(ref *_control.ConsumerSleeping, 1);
+        return sequence;
+    }
+
+    void IChannelWaitable.WithdrawSleep()
+    {
+        if (_broadcast == null) // broadcast readers share the flag: as in Sleep, only the writer clears it
+        {
+            Volatile.Write(ref *_control.ConsumerSleeping, 0);
+        }
+    }
+
+    ChannelReadiness IChannelWaitable.Check(bool checkPeers)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return ChannelReadiness.Disposed;
+        }
+
+        try
+        {
+            if (TryPeek(out _))
+            {
+                return ChannelReadiness.Ready;
+            }
+
+            if (_m.IsCompleted)
+            {
+                return TryPeek(out _) ? ChannelReadiness.Ready : ChannelReadiness.Completed;
+            }
+
+            _broadcast?.CheckStalled(); // a dropped broadcast reader is ready: its next call says so
+
+            if (checkPeers)
+            {
+                if (_broadcast != null)
+                {
+                    _broadcast.Heartbeat();
+                }
+                else
+                {
+                    ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
+                }
+
+                if (RecoverDeadClaim())
+                {
+                    return TryPeek(out _) ? ChannelReadiness.Ready : default;
+                }
+
+                if (ParticipantTable.DeadWriterWhenAllDead(_m) != 0)
+                {
+                    return ChannelReadiness.PeerDied;
+                }
+            }
+
+            return default;
+        }
+        catch (Exception e) when (e is ChannelCorruptedException or ChannelReaderDroppedException)
+        {
+            return ChannelReadiness.Ready;
+        }
+        catch (ObjectDisposedException)
+        {
+            return ChannelReadiness.Disposed;
+        }
+    }
+
+    /// <summary>
+    /// After an asynchronous wait: <see langword="true"/> when a message is there, <see langword="false"/>
+    /// when the channel is completed and drained, null to wait again. Throws what the blocking wait would:
+    /// <see cref="ObjectDisposedException"/>, <see cref="ChannelCorruptedException"/>, and, after
+    /// <see cref="ChannelReadiness.PeerDied"/>, <see cref="ChannelPeerDiedException"/> if it still holds.
+    /// </summary>
+    internal bool? AfterWait(ChannelReadiness readiness)
+    {
+        if (TryPeek(out _))
+        {
+            return true;
+        }
+
+        if (_m.IsCompleted)
+        {
+            return TryPeek(out _);
+        }
+
+        _broadcast?.CheckStalled(); // a dropped broadcast reader learns it here, as in the blocking wait
+        if (readiness == ChannelReadiness.PeerDied)
+        {
+            ThrowIfWritersDied();
+        }
+
+        return null;
     }
 
     internal ChannelClosedException ClosedException() =>

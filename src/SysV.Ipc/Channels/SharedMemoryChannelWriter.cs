@@ -126,7 +126,14 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <param name="message">The bytes (not used after the returned task completes).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the message is in the ring.</returns>
-    /// <remarks>Completes synchronously when there is room. Otherwise the wait runs on a thread-pool thread (a futex cannot be awaited).</remarks>
+    /// <exception cref="ChannelPeerDiedException">The ring is full and its reader has died.</exception>
+    /// <exception cref="ObjectDisposedException">This writer was disposed, also by another thread while the write waited.</exception>
+    /// <remarks>
+    /// Completes synchronously when there is room. Otherwise it spins and yields as the writer's
+    /// <see cref="ChannelWaitStrategy"/> says, then the wait is taken over by the process's channel waiter
+    /// threads (see <see cref="SharedMemoryChannelReader.ReadAsync"/>): a pending write holds no thread.
+    /// A cancelled write wrote nothing.
+    /// </remarks>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         if (TryWrite(message.Span))
@@ -134,7 +141,23 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        return new ValueTask(Task.Run(() => Write(message.Span, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken));
+        return ChannelAsync.WriteAsync(this, message, cancellationToken);
+    }
+
+    /// <summary>Waits asynchronously until a message of <paramref name="length"/> bytes would fit (see <see cref="WriteAsync"/> for how it waits).</summary>
+    /// <param name="length">The message length to make room for.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when there is room.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The length is more than the channel's maximum message.</exception>
+    /// <exception cref="ChannelClosedException">The channel was completed.</exception>
+    /// <exception cref="ChannelPeerDiedException">The ring is full and its reader has died.</exception>
+    /// <exception cref="ObjectDisposedException">This writer was disposed, also by another thread while this one waited.</exception>
+    public ValueTask WaitToWriteAsync(int length, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        ValidateLength(length);
+        ThrowIfCompleted();
+        return HasRoom(RecordSizeOf(length)) ? ValueTask.CompletedTask : ChannelAsync.WaitToWriteAsync(this, length, cancellationToken);
     }
 
     /// <summary>
@@ -229,7 +252,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <summary>The wait of <see cref="WaitToWrite"/>; the caller holds a waiter reference on the channel.</summary>
     private void WaitToWriteCore(int length, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long needed = _broadcastMode ? BroadcastLayout.RecordSize(length) : ChannelLayout.RecordSize(length);
+        long needed = RecordSizeOf(length);
         var phase = new WaitPhase(_wait, timeout);
         CancellationTokenRegistration registration = default;
         int sleeps = 0;
@@ -451,9 +474,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
             if (reader != 0)
             {
-                throw new ChannelPeerDiedException(
-                    $"The reader of the channel in {_m.Description} (pid {ChannelMemory.Pid(reader)}) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped).",
-                    ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.SegmentId);
+                throw ReaderDied(reader);
             }
 
             ChannelMemory.FutexWait(_control.SpaceSequence, sequence, sleep);
@@ -487,6 +508,135 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         TimeSpan left = TimeSpan.FromTicks((dropAfter / 100) + 1) - System.Diagnostics.Stopwatch.GetElapsedTime(waitStart);
         return left <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : left < sleep ? left : sleep;
     }
+
+    /// <summary>The wait strategy (for waiting with others: <see cref="WriterWaitable"/>).</summary>
+    internal ChannelWaitStrategy Strategy => _wait;
+
+    /// <summary>The word the reader wakes when it hands back space.</summary>
+    internal int* SpaceWord => _control.SpaceSequence;
+
+    /// <summary>As in Sleep: the sequence first, then this writer counted among the sleepers (not once disposed: the slot may be another's by then).</summary>
+    internal int AnnounceSpaceSleep()
+    {
+        int sequence = Volatile.Read(ref *_control.SpaceSequence);
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            ParticipantTable.EnterSleep(_control, _slot);
+        }
+
+        return sequence;
+    }
+
+    internal void WithdrawSpaceSleep()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            ParticipantTable.LeaveSleep(_control, _slot);
+        }
+    }
+
+    /// <summary>
+    /// What a write of <paramref name="length"/> bytes would find now (see <see cref="IChannelWaitable.Check"/>).
+    /// A broadcast writer also does what its blocking wait does: frees dead readers' places, and under the
+    /// drop-after policy drops the readers holding it back once <paramref name="waitStart"/> (0 until the
+    /// first look that found no room) is that long ago.
+    /// </summary>
+    internal ChannelReadiness CheckRoom(int length, bool checkPeers, ref long waitStart)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return ChannelReadiness.Disposed;
+        }
+
+        try
+        {
+            if (_m.IsCompleted)
+            {
+                return ChannelReadiness.Completed;
+            }
+
+            long needed = RecordSizeOf(length);
+            if (HasRoom(needed))
+            {
+                waitStart = 0;
+                return ChannelReadiness.Ready;
+            }
+
+            long dropAfter = _broadcastMode ? _m.DropAfterNanoseconds : 0;
+            if (dropAfter > 0)
+            {
+                if (waitStart == 0)
+                {
+                    waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                else if (DropSlowReaders(needed, waitStart, dropAfter) && HasRoom(needed))
+                {
+                    waitStart = 0;
+                    return ChannelReadiness.Ready;
+                }
+            }
+
+            if (checkPeers)
+            {
+                ParticipantTable.Heartbeat(_m, _slot);
+                if (_broadcastMode)
+                {
+                    if (_broadcast.ReapDeadReaders(_broadcast.BlockingBelow(needed)) && HasRoom(needed))
+                    {
+                        return ChannelReadiness.Ready;
+                    }
+                }
+                else if (ParticipantTable.DeadReader(_m) != 0)
+                {
+                    return ChannelReadiness.PeerDied;
+                }
+            }
+
+            return default;
+        }
+        catch (ChannelCorruptedException)
+        {
+            return ChannelReadiness.Ready;
+        }
+        catch (ObjectDisposedException)
+        {
+            return ChannelReadiness.Disposed;
+        }
+    }
+
+    private long RecordSizeOf(int length) => _broadcastMode ? BroadcastLayout.RecordSize(length) : ChannelLayout.RecordSize(length);
+
+    /// <summary>Checks a length against the channel's maximum (for callers outside this class).</summary>
+    internal void CheckLength(int length) => ValidateLength(length);
+
+    /// <summary>
+    /// After an asynchronous wait: whether a message of <paramref name="length"/> bytes fits now. Throws
+    /// what the blocking wait would: <see cref="ObjectDisposedException"/>, <see cref="ChannelClosedException"/>,
+    /// <see cref="ChannelCorruptedException"/>, and, after <see cref="ChannelReadiness.PeerDied"/>,
+    /// <see cref="ChannelPeerDiedException"/> if it still holds.
+    /// </summary>
+    internal bool AfterWait(int length, ChannelReadiness readiness)
+    {
+        ThrowIfDisposed();
+        ThrowIfCompleted();
+        if (HasRoom(RecordSizeOf(length)))
+        {
+            return true;
+        }
+
+        long reader = readiness == ChannelReadiness.PeerDied && !_broadcastMode ? ParticipantTable.DeadReader(_m) : 0;
+        if (reader != 0)
+        {
+            throw ReaderDied(reader);
+        }
+
+        ThrowIfDisposed(); // the checks above may have read the private memory a racing Dispose left
+        return false;
+    }
+
+    private ChannelPeerDiedException ReaderDied(long reader) =>
+        new($"The reader of the channel in {_m.Description} (pid {ChannelMemory.Pid(reader)}) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped).",
+            ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.SegmentId);
 
     private void ValidateLength(int length)
     {

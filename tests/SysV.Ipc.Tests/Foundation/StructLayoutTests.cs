@@ -35,6 +35,7 @@ public sealed class StructLayoutTests
         new(typeof(ShmInfoUsage), "shm_info", s_both),
         new(typeof(MsgInfo), "msginfo", s_both),
         new(typeof(SemInfo), "seminfo", s_both),
+        new(typeof(FutexWaitv), "futex_waitv", s_both),
     ];
 
     private static readonly string[] s_headers =
@@ -150,6 +151,7 @@ public sealed class StructLayoutTests
 
         c.Append(CultureInfo.InvariantCulture, $"_Static_assert(SYS_futex == {Libc.SysFutexFor(architecture)}, \"SYS_futex\");\n");
         c.Append(CultureInfo.InvariantCulture, $"_Static_assert(SYS_membarrier == {Libc.SysMembarrierFor(architecture)}, \"SYS_membarrier\");\n");
+        c.Append(CultureInfo.InvariantCulture, $"_Static_assert(SYS_futex_waitv == {Libc.SysFutexWaitvFor(architecture)}, \"SYS_futex_waitv\");\n");
         return c.ToString();
     }
 

@@ -14,7 +14,10 @@ public static class RemoteExecutor
     public const int SuccessExitCode = 42;
     internal const string RemoteFlag = "--remote";
 
-    public static RemoteProcess Start(Delegate method, params string[] args)
+    public static RemoteProcess Start(Delegate method, params string[] args) => Start(null, method, args);
+
+    /// <summary>The same, with variables added to the child's environment (a switch read at start-up, say).</summary>
+    public static RemoteProcess Start(IReadOnlyDictionary<string, string>? environment, Delegate method, params string[] args)
     {
         MethodInfo info = method.Method;
         if (!info.IsStatic)
@@ -38,6 +41,11 @@ public static class RemoteExecutor
         foreach (string arg in args)
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
         }
 
         return RemoteProcess.Start(psi, $"{info.DeclaringType.Name}.{info.Name}");
