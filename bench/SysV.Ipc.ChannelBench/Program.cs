@@ -53,6 +53,9 @@ try
         new ChannelContender(zeroCopy: true, spin: true),
         new ChannelContender(zeroCopy: false, spin: false),
         new ChannelContender(zeroCopy: true, spin: false),
+        new AsyncChannelContender(),
+        new FanInContender(waitSet: true),
+        new FanInContender(waitSet: false),
     };
     if (aotPeer is not null)
     {
@@ -198,7 +201,7 @@ static string SourceRevision(string docs)
 
 static int RunChild(string role, string[] rest)
 {
-    if (ChannelRoles.Run(role, rest))
+    if (WaitRoles.Run(role, rest) || ChannelRoles.Run(role, rest))
     {
         return 0;
     }

@@ -47,6 +47,7 @@ internal sealed class Report(RunResults results)
             new($"{SizeName(small)} throughput, channel copying spinning / C ring with head per batch (>= 1.0x)", Ratio(T(s_copySpin, small), T(s_cRingBatch, small)), 1.0, true),
             new($"{SizeName(small)} throughput, channel blocking / spinning, copying (>= 0.8x)", Ratio(T(s_copyBlock, small), T(s_copySpin, small)), 0.8, true),
             new($"{SizeName(small)} blocking ping-pong p50, channel / C futex pair (<= 1.1x)", Ratio(L(s_copyBlock, small), L(s_cFutex, small)), 1.1, false),
+            new($"{SizeName(small)} ping-pong p50, ReadAsync/WriteAsync / blocking Read/Write (<= 1.3x)", Ratio(L(AsyncChannelContender.RowName, small), L(s_copyBlock, small)), 1.3, false),
             new($"{SizeName(large)} zero-copy throughput / single-thread memcpy, ring-sized working set (>= 0.9x)", Ratio(T(s_zeroSpin, large), T(MemcpyContender.NameOf(hot: false), large)), 0.9, true),
             new($"{SizeName(large)} zero-copy throughput / single-thread memcpy, same block (>= 0.9x)", Ratio(T(s_zeroSpin, large), T(MemcpyContender.NameOf(hot: true), large)), 0.9, true),
             new($"{SizeName(small)} throughput, channel / SysV message queue, library (>= 10x)", Ratio(T(s_copySpin, small), T(s_msgq, small)), 10, true),
@@ -68,6 +69,9 @@ internal sealed class Report(RunResults results)
             ($"{SizeName(small)} spinning ping-pong p50, channel Native AOT / JIT", Ratio(L(s_copySpinAot, small), L(s_copySpin, small))),
             ($"{SizeName(small)} throughput, C ring head per batch / head per message", Ratio(T(s_cRingBatch, small), T(s_cRing, small))),
             ($"{SizeName(small)} spinning ping-pong p50, C SPSC ring / bare cache-line round trip", Ratio(L(s_cRing, small), L(s_cacheLine, small))),
+            ($"{SizeName(small)} throughput into 16 channels, one thread with ChannelWaitSet / 16 threads in Read", Ratio(T(FanInContender.NameOf(waitSet: true), small), T(FanInContender.NameOf(waitSet: false), small))),
+            ($"{SizeName(small)} request-reply over 16 channels p50, one thread with ChannelWaitSet / 16 threads in Read", Ratio(L(FanInContender.NameOf(waitSet: true), small), L(FanInContender.NameOf(waitSet: false), small))),
+            ($"{SizeName(small)} request-reply over 16 channels p99, one thread with ChannelWaitSet / 16 threads in Read", Ratio(L99(FanInContender.NameOf(waitSet: true), small), L99(FanInContender.NameOf(waitSet: false), small))),
         ];
     }
 
@@ -214,6 +218,13 @@ internal sealed class Report(RunResults results)
     public double? T(string contender, int size)
     {
         double[] v = [.. results.Throughput.Where(t => t.Contender == contender && t.Size == size).Select(t => t.GigabytesPerSecond)];
+        return v.Length == 0 ? null : Spread(v).Median;
+    }
+
+    /// <summary>Median p50 round trip in microseconds (null when not measured).</summary>
+    public double? L99(string contender, int size)
+    {
+        double[] v = [.. results.Latency.Where(t => t.Contender == contender && t.Size == size).Select(t => t.P99Micros)];
         return v.Length == 0 ? null : Spread(v).Median;
     }
 
