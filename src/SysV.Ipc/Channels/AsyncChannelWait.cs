@@ -35,8 +35,8 @@ internal sealed class AsyncChannelWait
 
     internal long PeerCheckEvery { get; }
 
-    /// <summary>When the waiter thread next looks for dead peers (Stopwatch timestamp).</summary>
-    internal long NextPeerCheck { get; set; }
+    /// <summary>From when the waiter thread looks for this wait's dead peers (Stopwatch timestamp): one slice after it began.</summary>
+    internal long NextPeerCheck { get; }
 
     internal Task<ChannelReadiness> Task => _completion.Task;
 

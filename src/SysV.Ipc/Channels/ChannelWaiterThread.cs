@@ -19,6 +19,7 @@ internal sealed unsafe class ChannelWaiterThread
     private readonly List<AsyncChannelWait> _active = new(ChannelAsyncWaiter.WaitsPerThread);
     private readonly int* _wake; // this process's memory, on its own cache line; freed when the thread ends
     private readonly Thread _thread;
+    private long _nextPeerCheck; // one look for dead peers per sleep slice for all waits, not one wake per wait
 
     internal ChannelWaiterThread()
     {
@@ -70,7 +71,15 @@ internal sealed unsafe class ChannelWaiterThread
                     continue;
                 }
 
-                Round(words, wakeSequence);
+                try
+                {
+                    Round(words, wakeSequence);
+                }
+                catch (Exception e)
+                {
+                    FailAll(e); // never end the thread with waits in it: fail them rather than leave them pending
+                }
+
                 idleSince = Stopwatch.GetTimestamp();
             }
         }
@@ -97,18 +106,16 @@ internal sealed unsafe class ChannelWaiterThread
         {
             AsymmetricFence.Heavy();
             long now = Stopwatch.GetTimestamp();
-            long nextCheck = long.MaxValue;
+            bool due = now >= _nextPeerCheck;
+            long every = long.MaxValue;
             for (int i = count - 1; i >= 0; i--)
             {
                 AsyncChannelWait wait = _active[i];
+                every = Math.Min(every, wait.PeerCheckEvery);
                 ChannelReadiness readiness;
                 try
                 {
-                    bool checkPeers = now >= wait.NextPeerCheck;
-                    if (checkPeers)
-                    {
-                        wait.NextPeerCheck = now + wait.PeerCheckEvery;
-                    }
+                    bool checkPeers = due && now >= wait.NextPeerCheck; // from a wait's second slice on, as the blocking calls
 
                     readiness = wait.IsCancelRequested ? default : wait.Source.Check(checkPeers);
                 }
@@ -126,13 +133,16 @@ internal sealed unsafe class ChannelWaiterThread
                     continue;
                 }
 
-                nextCheck = Math.Min(nextCheck, wait.NextPeerCheck);
+            }
+
+            if (due)
+            {
+                _nextPeerCheck = now + every;
             }
 
             if (!finished)
             {
-                TimeSpan sleep = nextCheck == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, Math.Max(now, nextCheck));
-                FutexVector.Wait(words, _active.Count + 1, sleep);
+                FutexVector.Wait(words, _active.Count + 1, Stopwatch.GetElapsedTime(now, Math.Max(now, _nextPeerCheck)));
             }
         }
         finally
@@ -140,6 +150,21 @@ internal sealed unsafe class ChannelWaiterThread
             foreach (AsyncChannelWait wait in _active)
             {
                 wait.Source.WithdrawSleep();
+            }
+        }
+    }
+
+    private void FailAll(Exception e)
+    {
+        while (_active.Count > 0)
+        {
+            try
+            {
+                Finish(_active.Count - 1, default, e);
+            }
+            catch (Exception)
+            {
+                // Finish removes the wait before anything that could throw: go on with the next.
             }
         }
     }

@@ -163,6 +163,30 @@ public sealed class ChannelAsyncWaitTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [Fact]
+    public async Task PendingReadsOfBroadcastReaders_AllCompleteWithTheOneMessage()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1 << 14, new() { Mode = ChannelMode.Broadcast, MaxReaders = 8, RemoveOnDispose = true });
+        SharedMemoryChannelReader[] readers = [.. Enumerable.Range(0, 8).Select(_ => channel.OpenReader(s_sleepAtOnce))];
+        try
+        {
+            using SharedMemoryChannelWriter writer = channel.OpenWriter();
+            Task<byte[]>[] reads = [.. readers.Select(r => r.ReadAsync().AsTask())];
+            await Task.Delay(50);
+            Assert.DoesNotContain(reads, r => r.IsCompleted);
+            writer.Write(TestMessages.Make(4, 2, 64));
+            byte[][] messages = await Task.WhenAll(reads).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.All(messages, m => Assert.Equal((4, 2L), TestMessages.Check(m)));
+        }
+        finally
+        {
+            foreach (SharedMemoryChannelReader reader in readers)
+            {
+                reader.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task WaitToReadAsync_ReturnsFalseOnceCompletedAndDrained()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });

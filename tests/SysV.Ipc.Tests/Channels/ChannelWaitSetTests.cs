@@ -221,6 +221,42 @@ public sealed class ChannelWaitSetTests : IpcLeakGuard
     }
 
     [Fact]
+    public void BroadcastReadersJoinTheSet_EachReadyUntilItHasReadTheMessage()
+    {
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1 << 14, new() { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
+        using SharedMemoryChannelReader first = channel.OpenReader(s_sleepAtOnce);
+        using SharedMemoryChannelReader second = channel.OpenReader(s_sleepAtOnce);
+        using SharedMemoryChannelWriter writer = channel.OpenWriter();
+        using var set = new ChannelWaitSet(s_sleepAtOnce);
+        Assert.Equal(0, set.Add(first));
+        Assert.Equal(1, set.Add(second));
+        Span<ChannelWaitEvent> events = stackalloc ChannelWaitEvent[2];
+        Assert.Equal(0, set.Wait(events, TimeSpan.FromMilliseconds(20)));
+
+        var writing = new Thread(() =>
+        {
+            Thread.Sleep(50);
+            writer.Write(TestMessages.Make(9, 1, 40));
+        });
+        writing.Start();
+        HashSet<int> ready = [];
+        while (ready.Count < 2)
+        {
+            int n = set.Wait(events, TimeSpan.FromSeconds(30));
+            Assert.True(n > 0, "the broadcast write did not wake the set");
+            ready.UnionWith(events[..n].ToArray().Select(e => e.Index));
+        }
+
+        writing.Join();
+        Assert.True(first.TryRead(out byte[]? a));
+        Assert.Equal((9, 1L), TestMessages.Check(a!));
+        Assert.Equal(1, set.Wait(events, TimeSpan.Zero));
+        Assert.Equal(new ChannelWaitEvent(1, ChannelReadiness.Ready), events[0]);
+        Assert.True(second.TryRead(out _));
+        Assert.Equal(0, set.Wait(events, TimeSpan.Zero));
+    }
+
+    [Fact]
     public void AddAndRemove_CheckWhatTheyAreGiven()
     {
         using var channels = new ChannelGroup(2);
