@@ -33,6 +33,7 @@ internal static class ChannelRoles
             case "channel-pingpong": DrivePingPong(args); return true;
             case "channel-consume": Consume(args); return true;
             case "channel-pong": Pong(args); return true;
+            case "broadcast-throughput": DriveBroadcast(args); return true;
             default: return false;
         }
     }
@@ -87,6 +88,53 @@ internal static class ChannelRoles
         long end = consumer.WaitForLong("END", TimeSpan.FromMinutes(10));
         consumer.WaitForSuccess(TimeSpan.FromSeconds(30));
         Console.WriteLine($"elapsed_ns {end - start}");
+    }
+
+    /// <summary>
+    /// Driver: FLAGS SIZE COUNT CAPACITY READERS. Streams COUNT messages through a broadcast channel to
+    /// READERS consumers (each a channel-consume partner: the same reader code, on a broadcast channel);
+    /// prints "elapsed_ns N", first timed write to the last consumer's last read.
+    /// </summary>
+    private static void DriveBroadcast(string[] args)
+    {
+        (_, ChannelWaitStrategy wait) = ParseFlags(args[0]);
+        int size = Int(args[1]);
+        long count = Long(args[2]);
+        int readers = Int(args[4]);
+        int warmUp = WarmUpFor(size);
+        using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, Long(args[3]), new() { Mode = ChannelMode.Broadcast, MaxReaders = readers, RemoveOnDispose = true });
+        var consumers = new List<ChildProcess>();
+        try
+        {
+            for (int r = 0; r < readers; r++)
+            {
+                consumers.Add(ChildProcess.Partner("channel-consume", args[0], Arg(channel.SegmentId), Arg(size), Arg(warmUp + count)));
+            }
+
+            consumers.ForEach(c => c.WaitFor("READY", TimeSpan.FromSeconds(60)));
+            using SharedMemoryChannelWriter writer = channel.OpenWriter(wait);
+            var source = new byte[size];
+            source.AsSpan().Fill(0x5a);
+            long start = 0;
+            for (long i = -warmUp; i < count; i++)
+            {
+                if (i == 0)
+                {
+                    start = Clock.NowNanoseconds();
+                }
+
+                source[0] = (byte)i;
+                writer.Write(source);
+            }
+
+            long end = consumers.Max(c => c.WaitForLong("END", TimeSpan.FromMinutes(10)));
+            consumers.ForEach(c => c.WaitForSuccess(TimeSpan.FromSeconds(30)));
+            Console.WriteLine($"elapsed_ns {end - start}");
+        }
+        finally
+        {
+            consumers.ForEach(c => c.Dispose());
+        }
     }
 
     /// <summary>Driver: FLAGS SIZE ROUNDS CAPACITY FILE. Round trips with a ponger after the warm-up; writes each timed round trip's nanoseconds (u64) to FILE.</summary>

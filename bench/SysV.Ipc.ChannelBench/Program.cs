@@ -56,6 +56,10 @@ try
         new AsyncChannelContender(),
         new FanInContender(waitSet: true),
         new FanInContender(waitSet: false),
+        new BroadcastContender(readers: 1, spin: true),
+        new BroadcastContender(readers: 1, spin: false),
+        new BroadcastContender(readers: 2, spin: false),
+        new BroadcastContender(readers: 4, spin: false),
     };
     if (aotPeer is not null)
     {

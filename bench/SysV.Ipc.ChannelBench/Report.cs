@@ -24,6 +24,10 @@ internal sealed class Report(RunResults results)
     private static readonly string s_cMsgq = new CMessageQueueContender().Name;
     private static readonly string s_libC = LibSysvIpcContender.NameOf(dotnetPartner: false);
     private static readonly string s_libDotNet = LibSysvIpcContender.NameOf(dotnetPartner: true);
+    private static readonly string s_broadcast1Spin = BroadcastContender.NameOf(1, spin: true);
+    private static readonly string s_broadcast1 = BroadcastContender.NameOf(1, spin: false);
+    private static readonly string s_broadcast2 = BroadcastContender.NameOf(2, spin: false);
+    private static readonly string s_broadcast4 = BroadcastContender.NameOf(4, spin: false);
 
     private RunInfo Run => results.Run;
 
@@ -56,6 +60,10 @@ internal sealed class Report(RunResults results)
             new($"{SizeName(small)} spinning ping-pong p50, libsysvipc C to C / C SPSC ring (<= 1.1x)", Ratio(L(s_libC, small), L(s_cRing, small)), 1.1, false),
             new($"{SizeName(small)} throughput, C writer to .NET reader / .NET to .NET, copying spinning (within 1.2x: >= 0.83x)", Ratio(T(s_libDotNet, small), T(s_copySpin, small)), 1 / 1.2, true),
             new($"{SizeName(small)} spinning ping-pong p50, C to .NET / .NET to .NET (<= 1.2x)", Ratio(L(s_libDotNet, small), L(s_copySpin, small)), 1.2, false),
+            new($"{SizeName(small)} throughput, broadcast 1 reader / single-reader channel, copying spinning (within 1.1x: >= 0.91x)", Ratio(T(s_broadcast1Spin, small), T(s_copySpin, small)), 1 / 1.1, true),
+            new($"{SizeName(large)} throughput, broadcast 1 reader / single-reader channel, copying spinning (within 1.1x: >= 0.91x)", Ratio(T(s_broadcast1Spin, large), T(s_copySpin, large)), 1 / 1.1, true),
+            new($"{SizeName(small)} throughput, broadcast 2 readers / 1 reader, blocking (an added reader costs < 10%: >= 0.9x)", Ratio(T(s_broadcast2, small), T(s_broadcast1, small)), 0.9, true),
+            new($"{SizeName(small)} throughput, broadcast 4 readers / 2 readers, blocking (two more cost < 10% each: >= 0.81x)", Ratio(T(s_broadcast4, small), T(s_broadcast2, small)), 0.81, true),
         ];
     }
 
@@ -157,6 +165,7 @@ internal sealed class Report(RunResults results)
         var md = new StringBuilder();
         md.AppendLine(s_c, $"{sub} What each contender does").AppendLine();
         md.AppendLine("- **SharedMemoryChannel, copying**: `Write` copies each message into the ring, `Read` copies it out into the consumer's buffer. **Zero-copy**: the producer fills the span `TryClaim` hands out, then `Commit`s; the consumer sums every 8-byte word of the span `TryPeek` hands out, then `Advance`s. **Spinning**: `ChannelWaitStrategy.Spinning` (never sleeps). **Blocking**: `ChannelWaitStrategy.Blocking` (no spinning: sleeps on the futex at once). Ring: 1 MiB, 8 MiB for 1 MiB messages. Both sides are child processes of the harness (`ChannelRoles.cs`): on the JIT (the harness's executable, tiered compilation off so every repeat runs optimized code), and **(Native AOT)**: the same source published by `bench/SysV.Ipc.ChannelBench.Aot`.");
+        md.AppendLine("- **SharedMemoryChannel broadcast, N readers**: a `ChannelMode.Broadcast` channel (same ring sizes) from one writer to N reader processes, copying (`Write`/`Read`, the same consumer code as the single-reader rows); timed from the first timed write to the last reader's last read. Every reader runs on the partner CPU, so the 2- and 4-reader rows share one CPU among their readers and must block (`ChannelWaitStrategy.Blocking`) rather than spin; the 1-reader rows are measured both ways, against the single-reader channel's rows of the same run.");
         md.AppendLine("- **The limit: bare cache-line ping-pong**: two processes pass one flag each way, each on its own cache line, nothing else; timed per round trip like every ping-pong (`bench/c/channel/cacheline_pingpong.c`; its 2,000-round mean is also the probe before each repeat). **Single-thread memcpy**: 1 MiB blocks in one process, the same block (caches warm) or blocks in turn from the 8 MiB ring-sized working set (`memcpy_bw.c`).");
         md.AppendLine("- **C SPSC ring**: the classic design in a SysV segment (head and tail on their own cache lines, each side caching the other's counter, memcpy in and out, head published per message, `pause` while spinning); same ring sizes. `bench/c/channel/ring_spsc.c`. **Head per batch**: the same source built with `-DHEAD_PER_BATCH`: the consumer hands its head back after a quarter of the ring or when it finds the ring empty, as the channel does.");
         md.AppendLine("- **SharedMemoryChannel through libsysvipc**: the C library in `native/` (compiled in with gcc -O2), copying (`sysvipc_write` / `sysvipc_read`) and spinning (`sysvipc_*_set_wait(INT_MAX, 0, 100)`), driven by `bench/c/channel/libsysvipc_channel.c` on the first CPU. **C to C**: its partner is the same program, forked, with no warm-up (as the C ring). **C writer to .NET reader**: its partner is the harness's JIT consumer (or, for ping-pong, ponger) role, the one the .NET-to-.NET copying spinning row uses, after the same warm-up.");
