@@ -28,6 +28,8 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
             {
                 "| SharedMemoryChannel, copying, spinning | ",
                 "| SharedMemoryChannel, zero-copy, blocking | ",
+                "| SharedMemoryChannel broadcast, 1 reader, copying, spinning | ",
+                "| SharedMemoryChannel broadcast, 4 readers, copying, blocking | ",
                 "| C SPSC ring in SysV shm",
                 "| C SPSC ring, head per batch",
                 "| SharedMemoryChannel, C to C through libsysvipc (gcc -O2), copying, spinning | ",
