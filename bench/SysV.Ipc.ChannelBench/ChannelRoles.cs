@@ -46,7 +46,7 @@ internal static class ChannelRoles
         long count = Long(args[2]);
         int warmUp = WarmUpFor(size);
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, Long(args[3]), new() { RemoveOnDispose = true });
-        using ChildProcess consumer = ChildProcess.Partner("channel-consume", args[0], Arg(channel.SegmentId), Arg(size), Arg(warmUp + count));
+        using ChildProcess consumer = ChildProcess.Partner("channel-consume", args[0], Arg(channel.Id), Arg(size), Arg(warmUp + count));
         consumer.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = channel.OpenWriter(wait);
         var source = new byte[size];
@@ -147,7 +147,7 @@ internal static class ChannelRoles
         int warmUp = WarmUpFor(size);
         using SharedMemoryChannel ping = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
         using SharedMemoryChannel pong = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
-        using ChildProcess ponger = ChildProcess.Partner("channel-pong", args[0], Arg(ping.SegmentId), Arg(pong.SegmentId), Arg(size), Arg(warmUp + rounds));
+        using ChildProcess ponger = ChildProcess.Partner("channel-pong", args[0], Arg(ping.Id), Arg(pong.Id), Arg(size), Arg(warmUp + rounds));
         ponger.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = ping.OpenWriter(wait);
         using SharedMemoryChannelReader reader = pong.OpenReader(wait);

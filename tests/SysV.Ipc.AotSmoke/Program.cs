@@ -166,7 +166,7 @@ internal static class Scenarios
         const int count = 3000;
         using var channel = SharedMemoryChannel.Create(IpcKey.Private, 64 * 1024, new() { RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader();
-        using Process child = StartSelf("child-writer", channel.SegmentId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
+        using Process child = StartSelf("child-writer", channel.Id.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture));
         int next = 0;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try

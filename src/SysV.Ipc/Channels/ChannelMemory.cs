@@ -17,7 +17,7 @@ internal sealed unsafe class ChannelMemory
     internal ChannelMemory(byte* baseAddress, long segmentSize, IpcKey key, int segmentId)
     {
         Key = key;
-        SegmentId = segmentId;
+        Id = segmentId;
         Base = baseAddress;
 
         byte* header = baseAddress + ChannelLayout.HeaderOffset;
@@ -116,7 +116,7 @@ internal sealed unsafe class ChannelMemory
         }
 
         Key = validated.Key;
-        SegmentId = validated.SegmentId;
+        Id = validated.Id;
         Base = baseAddress;
         Capacity = validated.Capacity;
         Mask = validated.Mask;
@@ -141,7 +141,7 @@ internal sealed unsafe class ChannelMemory
 
     internal IpcKey Key { get; }
 
-    internal int SegmentId { get; }
+    internal int Id { get; }
 
     internal byte* Base { get; }
 
@@ -193,7 +193,7 @@ internal sealed unsafe class ChannelMemory
 
     internal int* Completed => (int*)(Base + ChannelLayout.HeaderOffset + ChannelLayout.CompletedField);
 
-    internal string Description => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId);
+    internal string Description => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id);
 
     internal byte* Slot(int index) => Base + ChannelLayout.SlotOffset(index);
 
@@ -357,9 +357,9 @@ internal sealed unsafe class ChannelMemory
         }
 
         return new ChannelCorruptedException(
-            $"The channel in {Description} is corrupted: {what}. Shared memory is writable by every process that may attach it; find which one wrote there, then remove the segment ('ipcrm -m {SegmentId}') and create the channel anew.",
+            $"The channel in {Description} is corrupted: {what}. Shared memory is writable by every process that may attach it; find which one wrote there, then remove the segment ('ipcrm -m {Id}') and create the channel anew.",
             Key,
-            SegmentId);
+            Id);
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     public IpcKey Key => _segment.Key;
 
     /// <summary>The id of the channel's segment (what ipcs lists; <see cref="OpenById"/> takes it).</summary>
-    public int SegmentId => _segment.Id;
+    public int Id => _segment.Id;
 
     /// <summary>The ring's size in bytes (a power of two). The segment is a little larger: header and participant table.</summary>
     public long Capacity => _memory.Capacity;
@@ -202,9 +202,9 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     }
 
     /// <summary>Opens the channel in the segment with this id.</summary>
-    /// <param name="segmentId">The segment's id.</param>
+    /// <param name="id">The segment's id.</param>
     /// <returns>The channel.</returns>
-    public static SharedMemoryChannel OpenById(int segmentId) => Attach(SharedMemorySegment.OpenById(segmentId));
+    public static SharedMemoryChannel OpenById(int id) => Attach(SharedMemorySegment.OpenById(id));
 
     /// <summary>Opens the channel's one reader (this process registers as the consumer).</summary>
     /// <param name="wait">How the reader waits; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
@@ -299,6 +299,15 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     {
         ThrowIfDisposed();
         _segment.Remove();
+    }
+
+    /// <summary>Removes the segment (IPC_RMID) unless it is gone already (removed by another process, or with ipcrm).</summary>
+    /// <returns><see langword="true"/> when this call removed it (or marked it for removal); <see langword="false"/> when no segment has its id any more.</returns>
+    /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
+    public bool TryRemove()
+    {
+        ThrowIfDisposed();
+        return SharedMemorySegment.TryRemove(_segment.Id);
     }
 
     /// <summary>

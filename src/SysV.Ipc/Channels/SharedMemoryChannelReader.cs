@@ -732,7 +732,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
         {
             throw new ChannelPeerDiedException(
                 $"The writer of the channel in {_m.Description} (pid {ChannelMemory.Pid(deadOwner)}) died, and the ring is empty: nothing more will come unless a new writer opens the channel (it takes the dead one's place).",
-                ChannelRole.Producer, ParticipantIdentity.PidOf(deadOwner), _m.Key, _m.SegmentId);
+                ChannelRole.Producer, ParticipantIdentity.PidOf(deadOwner), _m.Key, _m.Id);
         }
     }
 

@@ -23,12 +23,12 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
         _handle = handle;
         Length = length;
         IsReadOnly = readOnly;
-        SegmentId = segmentId;
+        Id = segmentId;
         Key = key;
     }
 
     /// <summary>The id of the attached segment.</summary>
-    public int SegmentId { get; }
+    public int Id { get; }
 
     /// <summary>The key of the attached segment.</summary>
     public IpcKey Key { get; }
@@ -155,7 +155,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId)}, {Length} bytes attached {(IsReadOnly ? "read-only" : "read-write")}{(IsDisposed ? " (detached)" : string.Empty)}";
+        $"{IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)}, {Length} bytes attached {(IsReadOnly ? "read-only" : "read-write")}{(IsDisposed ? " (detached)" : string.Empty)}";
 
     /// <summary>The attachment's base address, for the library's own structured views. Callers check disposal first.</summary>
     internal byte* Pointer => (byte*)_handle.DangerousGetHandle();
@@ -193,7 +193,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
         if (IsReadOnly)
         {
             throw new InvalidOperationException(
-                $"The {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId)} is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with readOnly: false to write.");
+                $"The {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)} is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with readOnly: false to write.");
         }
     }
 
@@ -209,7 +209,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
         if (offset < 0 || offset > Length - count)
         {
             throw new ArgumentOutOfRangeException(nameof(offset), offset,
-                $"The range [{offset}, {offset}+{count}) lies outside the {Length} bytes of {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, SegmentId)}.");
+                $"The range [{offset}, {offset}+{count}) lies outside the {Length} bytes of {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)}.");
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed class CrossUserPermissionTests : IpcLeakGuard
             writer.Write("for the reader"u8, TimeSpan.FromSeconds(10));
 
             using RemoteProcess child = IsolatedChild.StartAsUser(IsolatedChild.NobodyId, TryAsNobody,
-                area.Id.ToString(CultureInfo.InvariantCulture), mutex.Semaphores.Id.ToString(CultureInfo.InvariantCulture), channel.SegmentId.ToString(CultureInfo.InvariantCulture));
+                area.Id.ToString(CultureInfo.InvariantCulture), mutex.Semaphores.Id.ToString(CultureInfo.InvariantCulture), channel.Id.ToString(CultureInfo.InvariantCulture));
             child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
             Dictionary<string, ChildReport.Outcome> report = ChildReport.Parse(child.StandardOutput);
             string modeText = Convert.ToString((int)mode, 8);

@@ -33,7 +33,7 @@ public sealed class ChannelCorruptionFuzzTests : IpcLeakGuard
         {
             ChannelMode mode = random.Next(2) == 0 ? ChannelMode.SingleProducer : ChannelMode.MultiProducer;
             using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1024 << random.Next(3), new() { Mode = mode, MaxProducers = 2, RemoveOnDispose = true });
-            using var segment = SharedMemorySegment.OpenById(channel.SegmentId);
+            using var segment = SharedMemorySegment.OpenById(channel.Id);
             using SharedMemoryAttachment raw = segment.Attach();
             long ringOffset = raw.Length - channel.Capacity;
             bool corruptWhileOpen = random.Next(2) == 0;
@@ -57,7 +57,7 @@ public sealed class ChannelCorruptionFuzzTests : IpcLeakGuard
                 try
                 {
                     Scribble(raw, ringOffset, random);
-                    using SharedMemoryChannel reopened = SharedMemoryChannel.OpenById(channel.SegmentId);
+                    using SharedMemoryChannel reopened = SharedMemoryChannel.OpenById(channel.Id);
                     SharedMemoryChannelReader reader = openReader ?? reopened.OpenReader();
                     try
                     {

@@ -20,7 +20,7 @@ public sealed class ChannelCrashTests : IpcLeakGuard
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 16384, new() { Mode = ChannelMode.MultiProducer, MaxProducers = 4, RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader();
         var children = Enumerable.Range(1, producers)
-            .Select(p => RemoteExecutor.Start(StreamMessages, TestMessages.Arg(channel.SegmentId), TestMessages.Arg(p), "0", TestMessages.Arg(perProducer), "1500"))
+            .Select(p => RemoteExecutor.Start(StreamMessages, TestMessages.Arg(channel.Id), TestMessages.Arg(p), "0", TestMessages.Arg(perProducer), "1500"))
             .ToList();
         try
         {
@@ -60,7 +60,7 @@ public sealed class ChannelCrashTests : IpcLeakGuard
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 8192, new() { Mode = ChannelMode.MultiProducer, RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader(new ChannelWaitStrategy { SleepSlice = TimeSpan.FromMilliseconds(20) });
-        using RemoteProcess stuck = RemoteExecutor.Start(ClaimAndHang, TestMessages.Arg(channel.SegmentId), "1000");
+        using RemoteProcess stuck = RemoteExecutor.Start(ClaimAndHang, TestMessages.Arg(channel.Id), "1000");
         stuck.WaitForOutput("CLAIMED", s_long);
         Assert.Equal((8, 0L), TestMessages.Check(reader.Read(s_long, CancellationToken.None))); // committed before the claim
 
@@ -94,7 +94,7 @@ public sealed class ChannelCrashTests : IpcLeakGuard
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 8192, new() { RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader(new ChannelWaitStrategy { SleepSlice = TimeSpan.FromMilliseconds(20) });
-        using RemoteProcess stuck = RemoteExecutor.Start(ClaimAndHang, TestMessages.Arg(channel.SegmentId), "3000");
+        using RemoteProcess stuck = RemoteExecutor.Start(ClaimAndHang, TestMessages.Arg(channel.Id), "3000");
         stuck.WaitForOutput("CLAIMED", s_long);
         Assert.Equal((3, 0L), TestMessages.Check(reader.Read(s_long, CancellationToken.None))); // committed before the claim
         Assert.Throws<TimeoutException>(() => reader.Read(TimeSpan.FromMilliseconds(200), CancellationToken.None));
@@ -127,7 +127,7 @@ public sealed class ChannelCrashTests : IpcLeakGuard
         long received = 0;
         for (int round = 1; round <= rounds; round++)
         {
-            using RemoteProcess child = RemoteExecutor.Start(StreamMessages, TestMessages.Arg(channel.SegmentId), TestMessages.Arg(round), "0", TestMessages.Arg(long.MaxValue), "5000");
+            using RemoteProcess child = RemoteExecutor.Start(StreamMessages, TestMessages.Arg(channel.Id), TestMessages.Arg(round), "0", TestMessages.Arg(long.MaxValue), "5000");
             child.WaitForOutput("WRITING", s_long);
             // Kill at a random moment after the first message arrived (an event, not a wall-clock guess: on a
             // starved CPU the writer may not commit anything for a long while).
@@ -193,7 +193,7 @@ public sealed class ChannelCrashTests : IpcLeakGuard
         long sequence = 0;
         for (int round = 0; round < rounds; round++)
         {
-            using RemoteProcess child = RemoteExecutor.Start(ReadForever, TestMessages.Arg(channel.SegmentId));
+            using RemoteProcess child = RemoteExecutor.Start(ReadForever, TestMessages.Arg(channel.Id));
             child.WaitForOutput("READING", s_long);
             for (int i = 0; i < 300; i++)
             {

@@ -78,6 +78,6 @@ public sealed class ChannelDisposeWhileWaitingTests : IpcLeakGuard
         }
 
         // The channel and its one reader or writer are disposed, and the waiter is done: the segment is unmapped and removed.
-        return IpcSystem.ListAll().Any(o => o.Id == channel.SegmentId && o.Kind == IpcObjectKind.SharedMemory) ? 1 : RemoteExecutor.SuccessExitCode;
+        return IpcSystem.ListAll().Any(o => o.Id == channel.Id && o.Kind == IpcObjectKind.SharedMemory) ? 1 : RemoteExecutor.SuccessExitCode;
     }
 }

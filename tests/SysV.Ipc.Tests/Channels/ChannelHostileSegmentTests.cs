@@ -51,7 +51,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
     public void ACorruptHeaderField_FailsTheOpen_WithChannelCorrupted(string field, long value)
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
-        using (var segment = SharedMemorySegment.OpenById(channel.SegmentId))
+        using (var segment = SharedMemorySegment.OpenById(channel.Id))
         using (SharedMemoryAttachment raw = segment.Attach())
         {
             if (field == "creation-time")
@@ -64,7 +64,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
             }
         }
 
-        var error = Assert.Throws<ChannelCorruptedException>(() => SharedMemoryChannel.OpenById(channel.SegmentId).Dispose());
+        var error = Assert.Throws<ChannelCorruptedException>(() => SharedMemoryChannel.OpenById(channel.Id).Dispose());
         Assert.Contains(field == "creation-time" ? "creation time" : "creator pid", error.Message, StringComparison.Ordinal);
     }
 
@@ -77,7 +77,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
-        using (var segment = SharedMemorySegment.OpenById(channel.SegmentId))
+        using (var segment = SharedMemorySegment.OpenById(channel.Id))
         using (SharedMemoryAttachment raw = segment.Attach())
         {
             const long WriterSlot = 768 + 128;
@@ -103,7 +103,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader();
-        using (var segment = SharedMemorySegment.OpenById(channel.SegmentId))
+        using (var segment = SharedMemorySegment.OpenById(channel.Id))
         using (SharedMemoryAttachment raw = segment.Attach())
         {
             raw.Write(768 + 16, 0L);
@@ -122,7 +122,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
         using SharedMemoryChannelReader reader = channel.OpenReader();
-        using (var segment = SharedMemorySegment.OpenById(channel.SegmentId))
+        using (var segment = SharedMemorySegment.OpenById(channel.Id))
         using (SharedMemoryAttachment raw = segment.Attach())
         {
             raw.Write(36, value);
@@ -137,7 +137,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
     {
         var mode = Enum.Parse<ChannelMode>(modeText);
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { Mode = mode, MaxProducers = 2, RemoveOnDispose = true });
-        using var segment = SharedMemorySegment.OpenById(channel.SegmentId);
+        using var segment = SharedMemorySegment.OpenById(channel.Id);
         using SharedMemoryAttachment raw = segment.Attach();
         long ring = raw.Length - channel.Capacity;
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
@@ -192,7 +192,7 @@ public sealed class ChannelHostileSegmentTests : IpcLeakGuard
     public static int ReadIntoStaleRecords()
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
-        using var segment = SharedMemorySegment.OpenById(channel.SegmentId);
+        using var segment = SharedMemorySegment.OpenById(channel.Id);
         using SharedMemoryAttachment raw = segment.Attach();
         long ring = raw.Length - channel.Capacity;
         using SharedMemoryChannelWriter writer = channel.OpenWriter();

@@ -121,7 +121,7 @@ public sealed class ChannelModelTests : IpcLeakGuard
                     using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1L << capacityLog, new() { Mode = mode, RemoveOnDispose = true });
                     int max = Math.Min(maxSize, channel.MaxMessageSize);
                     using SharedMemoryChannelReader reader = channel.OpenReader();
-                    using RemoteProcess child = RemoteExecutor.Start(WriteSequence, TestMessages.Arg(channel.SegmentId), TestMessages.Arg(count), TestMessages.Arg(max), TestMessages.Arg(seed));
+                    using RemoteProcess child = RemoteExecutor.Start(WriteSequence, TestMessages.Arg(channel.Id), TestMessages.Arg(count), TestMessages.Arg(max), TestMessages.Arg(seed));
 
                     var random = new Random(unchecked((int)seed));
                     var plan = new Random(unchecked((int)(seed >> 32)));

@@ -51,7 +51,7 @@ public sealed class ChannelStatusTests : IpcLeakGuard
         Assert.Equal(status.BytesWaiting, consumer.Lag);
         Assert.Single(status.Participants, p => p.Role == ChannelRole.Producer && p.ProcessId == Environment.ProcessId);
 
-        using SharedMemorySegment segment = SharedMemorySegment.OpenById(channel.SegmentId);
+        using SharedMemorySegment segment = SharedMemorySegment.OpenById(channel.Id);
         using SharedMemoryAttachment readOnly = segment.Attach(readOnly: true);
         SharedMemoryChannelStatus? fromOutside = SharedMemoryChannelStatus.TryRead(readOnly);
         Assert.NotNull(fromOutside);

@@ -128,7 +128,7 @@ public sealed class SharedMemoryChannelTests : IpcLeakGuard
         using SharedMemoryChannel channel = NewChannel();
         using SharedMemoryChannelReader reader = channel.OpenReader(ChannelWaitStrategy.Blocking);
         var timeout = Assert.Throws<TimeoutException>(() => reader.Read(TimeSpan.FromMilliseconds(50), CancellationToken.None));
-        Assert.Contains(channel.SegmentId.ToString(System.Globalization.CultureInfo.InvariantCulture), timeout.Message, StringComparison.Ordinal);
+        Assert.Contains(channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), timeout.Message, StringComparison.Ordinal);
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -233,7 +233,7 @@ public sealed class SharedMemoryChannelTests : IpcLeakGuard
         Assert.False(opening.IsCompleted, "Open(key, timeout) returned before the channel existed");
         using SharedMemoryChannel created = SharedMemoryChannel.Create(key, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannel opened = await opening.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(created.SegmentId, opened.SegmentId);
+        Assert.Equal(created.Id, opened.Id);
         Assert.True(SharedMemoryChannel.TryOpen(key, out SharedMemoryChannel? again));
         again.Dispose();
     }

@@ -29,9 +29,9 @@ public sealed class InspectTests : IpcLeakGuard
         using SharedStruct<Gauge> area = SharedStruct<Gauge>.Create(TestKeys.Unique(), options: new SharedStructOptions { RemoveOnDispose = true });
         string pid = Text(Environment.ProcessId);
 
-        CliRunner.Result shown = CliRunner.RunProcess(null, "show", "-m", Text(channel.SegmentId));
+        CliRunner.Result shown = CliRunner.RunProcess(null, "show", "-m", Text(channel.Id));
         Assert.Equal((0, ""), (shown.ExitCode, shown.Error));
-        Assert.StartsWith($"\nShared memory Segment shmid={channel.SegmentId}\n", shown.Output, StringComparison.Ordinal);
+        Assert.StartsWith($"\nShared memory Segment shmid={channel.Id}\n", shown.Output, StringComparison.Ordinal);
         Assert.Contains("SharedMemoryChannel (SingleProducer)\ncapacity=4096\tmax_message=2040\tmax_writers=1\tcompleted=no\n", shown.Output, StringComparison.Ordinal);
         Assert.Contains($"creator_pid={pid} (running)", shown.Output, StringComparison.Ordinal);
         Assert.Contains("waiting=2 messages, 32 bytes\twrite_position=32\tread_position=0\treleased=0\n", shown.Output, StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public sealed class InspectTests : IpcLeakGuard
         Assert.Matches($@"\n0 +reader +{pid} +yes +0 +32 +no ", shown.Output);
         Assert.Matches($@"\n1 +writer +{pid} +yes +32 +32 +no ", shown.Output);
 
-        using JsonDocument json = JsonDocument.Parse(CliRunner.RunProcess(null, "show", "-m", Text(channel.SegmentId), "--json").Output);
+        using JsonDocument json = JsonDocument.Parse(CliRunner.RunProcess(null, "show", "-m", Text(channel.Id), "--json").Output);
         JsonElement c = json.RootElement.GetProperty("channel");
         Assert.Equal(2, c.GetProperty("messages_waiting").GetInt32());
         Assert.Equal("single_producer", c.GetProperty("mode").GetString());
@@ -56,7 +56,7 @@ public sealed class InspectTests : IpcLeakGuard
         Assert.True(reader.TryRead(buffer, out _));
         Assert.True(reader.TryRead(buffer, out _));
         Assert.False(reader.TryRead(buffer, out _));
-        Assert.Contains("waiting=0 messages, 0 bytes", CliRunner.RunProcess(null, "show", "-m", Text(channel.SegmentId)).Output, StringComparison.Ordinal);
+        Assert.Contains("waiting=0 messages, 0 bytes", CliRunner.RunProcess(null, "show", "-m", Text(channel.Id)).Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class InspectTests : IpcLeakGuard
         JsonElement q = objects.Single(o => o.GetProperty("kind").GetString() == "queue" && o.GetProperty("id").GetInt32() == queue.Id);
         Assert.Equal((2, 30), (q.GetProperty("depth").GetInt32(), q.GetProperty("bytes").GetInt32()));
         Assert.Equal(0, q.GetProperty("depth_change_messages_per_second").GetDouble());
-        JsonElement c = objects.Single(o => o.GetProperty("kind").GetString() == "channel" && o.GetProperty("id").GetInt32() == channel.SegmentId);
+        JsonElement c = objects.Single(o => o.GetProperty("kind").GetString() == "channel" && o.GetProperty("id").GetInt32() == channel.Id);
         Assert.Equal((1, 112), (c.GetProperty("depth").GetInt32(), c.GetProperty("bytes").GetInt32())); // a 100-byte message takes 8 + 100 bytes, 8-aligned
         Assert.Equal(4096, c.GetProperty("capacity").GetInt32());
         Assert.Equal(1, c.GetProperty("participants_alive").GetInt32());

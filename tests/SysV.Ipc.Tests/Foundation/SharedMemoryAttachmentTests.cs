@@ -22,7 +22,7 @@ public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
         Assert.Equal(Size, a.Span.Length);
         Assert.Equal(Size, b.ReadOnlySpan.Length);
         Assert.Equal(Size, a.Length);
-        Assert.Equal(segment.Id, a.SegmentId);
+        Assert.Equal(segment.Id, a.Id);
         Assert.Equal(segment.Key, a.Key);
         Assert.False(a.IsReadOnly);
         Assert.False(a.IsDisposed);

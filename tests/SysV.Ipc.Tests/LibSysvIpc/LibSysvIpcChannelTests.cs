@@ -137,7 +137,7 @@ public sealed class LibSysvIpcChannelTests : IpcLeakGuard
         }
     }
 
-    internal static string Id(SharedMemoryChannel channel) => channel.SegmentId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Id(SharedMemoryChannel channel) => channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     internal static void WriteChecked(SharedMemoryChannelWriter writer, int producer, int count, int seed, int maxLength, bool zeroCopy)
     {

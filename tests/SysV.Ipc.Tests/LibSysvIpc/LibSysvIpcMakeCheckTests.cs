@@ -48,7 +48,7 @@ public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
                 }
             }
 
-            using (var segment = SharedMemorySegment.OpenById(channel.SegmentId))
+            using (var segment = SharedMemorySegment.OpenById(channel.Id))
             using (SharedMemoryAttachment raw = segment.Attach())
             {
                 long ringOffset = raw.Length - channel.Capacity;
