@@ -60,6 +60,12 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
               <ItemGroup>
                 <PackageReference Include="SysV.Ipc" Version="{_feed.Version}" />
               </ItemGroup>
+              <!-- What the package README tells a Linux-only consumer to add: the library is [SupportedOSPlatform("linux")]. -->
+              <ItemGroup>
+                <AssemblyAttribute Include="System.Runtime.Versioning.SupportedOSPlatformAttribute">
+                  <_Parameter1>linux</_Parameter1>
+                </AssemblyAttribute>
+              </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(project, "Program.cs"), QuickStart(_feed.LibraryPackage));
