@@ -68,7 +68,7 @@ public static class TutorialChannelServer
 
         try
         {
-            using var replies = new ReplyChannels(channel.SegmentId, output);
+            using var replies = new ReplyChannels(channel.Id, output);
             return Serve(channel, replies, output, cancellationToken);
         }
         catch (IpcException e)
@@ -88,7 +88,7 @@ public static class TutorialChannelServer
     {
         int pid = Environment.ProcessId;
         using SharedMemoryChannelReader reader = channel.OpenReader();
-        output.WriteLine($"C# channel server {pid} ready: key {channel.Key}, shmid {channel.SegmentId}, {channel.Mode} request channel of {channel.Capacity} bytes");
+        output.WriteLine($"C# channel server {pid} ready: key {channel.Key}, shmid {channel.Id}, {channel.Mode} request channel of {channel.Capacity} bytes");
         output.Flush();
 
         var buffer = new byte[channel.MaxMessageSize];

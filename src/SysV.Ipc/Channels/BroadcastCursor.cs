@@ -208,7 +208,7 @@ internal sealed unsafe class BroadcastCursor
             : "the writer overwrote the old messages it was catching up on (it started at ReaderStart.Oldest)";
         throw new ChannelReaderDroppedException(
             $"This reader of the broadcast channel in {_m.Description} lost its place: {why}. It was at position {lost}, {Math.Max(0, writer - lost)} bytes behind the writer (at {writer}); the messages in between are lost to it, and it reads on from the newest message (position {_position}). Read faster, or create the channel with a larger capacity or a longer allowance.",
-            lost, writer, _position, _m.Key, _m.SegmentId);
+            lost, writer, _position, _m.Key, _m.Id);
     }
 
     /// <summary>

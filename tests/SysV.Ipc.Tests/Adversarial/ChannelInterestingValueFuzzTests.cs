@@ -53,12 +53,12 @@ public sealed class ChannelInterestingValueFuzzTests : IpcLeakGuard
         using var canarySegment = SharedMemorySegment.Create(IpcKey.Private, 64 * 1024, options: new() { RemoveOnDispose = true });
         using SharedMemoryAttachment canary = canarySegment.Attach();
         canary.Span.Fill(CanaryByte);
-        using var rawSegment = SharedMemorySegment.OpenById(channel.SegmentId);
+        using var rawSegment = SharedMemorySegment.OpenById(channel.Id);
         using SharedMemoryAttachment raw = rawSegment.Attach();
         MakeTraffic(channel);
         byte[] baseline = raw.ReadOnlySpan.ToArray();
         List<Field> fields = Fields(baseline, channel);
-        var fuzz = new ChannelFuzz(channel.SegmentId, raw, canary, baseline, channel.MaxMessageSize);
+        var fuzz = new ChannelFuzz(channel.Id, raw, canary, baseline, channel.MaxMessageSize);
         using var watchdog = new Watchdog(TimeSpan.FromSeconds(Adversity.Stress ? 30 : 15));
 
         foreach (Field field in fields)

@@ -191,7 +191,7 @@ public sealed class BroadcastChannelTests : IpcLeakGuard
         int messages = TestMessages.Stress ? 200_000 : 5_000;
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 16384, new() { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
-        var children = Enumerable.Range(0, readers).Select(_ => RemoteExecutor.Start(ReadAll, TestMessages.Arg(channel.SegmentId), TestMessages.Arg(messages))).ToList();
+        var children = Enumerable.Range(0, readers).Select(_ => RemoteExecutor.Start(ReadAll, TestMessages.Arg(channel.Id), TestMessages.Arg(messages))).ToList();
         try
         {
             foreach (RemoteProcess child in children)
@@ -242,7 +242,7 @@ public sealed class BroadcastChannelTests : IpcLeakGuard
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { Mode = ChannelMode.Broadcast, RemoveOnDispose = true });
         using SharedMemoryChannelWriter writer = channel.OpenWriter(new ChannelWaitStrategy { SleepSlice = TimeSpan.FromMilliseconds(20) });
         using SharedMemoryChannelReader alive = channel.OpenReader();
-        using (RemoteProcess child = RemoteExecutor.Start(JoinAndHang, TestMessages.Arg(channel.SegmentId)))
+        using (RemoteProcess child = RemoteExecutor.Start(JoinAndHang, TestMessages.Arg(channel.Id)))
         {
             child.WaitForOutput("JOINED", s_long);
             Assert.Equal(2, channel.GetParticipants().Count(p => p.Role == ChannelRole.Consumer));

@@ -93,7 +93,7 @@ public sealed partial class TutorialChannelSampleTests : IpcLeakGuard
         using (SharedMemoryChannelWriter writer = channel.OpenWriter())
         {
             writer.Write(new byte[17]);
-            var request = new ChannelRequest { ReplyChannelId = channel.SegmentId };
+            var request = new ChannelRequest { ReplyChannelId = channel.Id };
             request.Call.Id = MessageId.Echo;
             writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<ChannelRequest>(in request)));
         }
