@@ -37,7 +37,7 @@ public sealed class ChannelKillStormTests(ITestOutputHelper output) : IpcLeakGua
         using var channel = SharedMemoryChannel.Create(IpcKey.Private, 256 * 1024, new() { Mode = ChannelMode.MultiProducer, MaxProducers = Producers, MaxMessageSize = 64 * 1024, RemoveOnDispose = true });
         using var logSegment = SharedMemorySegment.Create(IpcKey.Private, 4096, options: new() { RemoveOnDispose = true });
         using SharedMemoryAttachment log = logSegment.Attach();
-        string channelId = TestMessages.Arg(channel.SegmentId), logId = TestMessages.Arg(logSegment.Id), count = TestMessages.Arg(perWriter);
+        string channelId = TestMessages.Arg(channel.Id), logId = TestMessages.Arg(logSegment.Id), count = TestMessages.Arg(perWriter);
 
         var writers = new RemoteProcess?[Producers];
         RemoteProcess? reader = null;
