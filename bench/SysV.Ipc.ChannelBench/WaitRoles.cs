@@ -31,7 +31,7 @@ internal static class WaitRoles
         int size = Int(args[1]);
         long count = Long(args[2]);
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, Long(args[3]), new() { RemoveOnDispose = true });
-        using ChildProcess consumer = ChildProcess.Partner("channel-consume", "ca", Arg(channel.SegmentId), Arg(size), Arg(WarmUp + count));
+        using ChildProcess consumer = ChildProcess.Partner("channel-consume", "ca", Arg(channel.Id), Arg(size), Arg(WarmUp + count));
         consumer.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = channel.OpenWriter(ChannelWaitStrategy.Blocking);
         var source = new byte[size];
@@ -75,7 +75,7 @@ internal static class WaitRoles
         long capacity = Long(args[3]);
         using SharedMemoryChannel ping = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
         using SharedMemoryChannel pong = SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true });
-        using ChildProcess ponger = ChildProcess.Partner("channel-pong", "ca", Arg(ping.SegmentId), Arg(pong.SegmentId), Arg(size), Arg(WarmUp + rounds));
+        using ChildProcess ponger = ChildProcess.Partner("channel-pong", "ca", Arg(ping.Id), Arg(pong.Id), Arg(size), Arg(WarmUp + rounds));
         ponger.WaitFor("READY", TimeSpan.FromSeconds(60));
         using SharedMemoryChannelWriter writer = ping.OpenWriter(ChannelWaitStrategy.Blocking);
         using SharedMemoryChannelReader reader = pong.OpenReader(ChannelWaitStrategy.Blocking);
@@ -254,7 +254,7 @@ internal static class WaitRoles
         private readonly SharedMemoryChannel[] _channels = [.. Enumerable.Range(0, count).Select(_ => SharedMemoryChannel.Create(IpcKey.Private, capacity, new() { RemoveOnDispose = true }))];
         private readonly List<IDisposable> _opened = [];
 
-        public string Ids => string.Join(',', _channels.Select(c => Arg(c.SegmentId)));
+        public string Ids => string.Join(',', _channels.Select(c => Arg(c.Id)));
 
         public SharedMemoryChannelWriter[] OpenWriters() => Track(_channels.Select(c => c.OpenWriter(ChannelWaitStrategy.Blocking)));
 

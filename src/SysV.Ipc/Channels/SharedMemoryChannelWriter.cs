@@ -636,7 +636,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
 
     private ChannelPeerDiedException ReaderDied(long reader) =>
         new($"The reader of the channel in {_m.Description} (pid {ChannelMemory.Pid(reader)}) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped).",
-            ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.SegmentId);
+            ChannelRole.Consumer, ParticipantIdentity.PidOf(reader), _m.Key, _m.Id);
 
     private void ValidateLength(int length)
     {

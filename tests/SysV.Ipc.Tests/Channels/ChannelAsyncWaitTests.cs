@@ -41,7 +41,7 @@ public sealed class ChannelAsyncWaitTests(Xunit.Abstractions.ITestOutputHelper o
         using SharedMemoryChannelReader reader = channel.OpenReader(s_sleepAtOnce);
         ValueTask<byte[]> read = reader.ReadAsync();
         Assert.False(read.IsCompleted);
-        using RemoteProcess child = RemoteExecutor.Start(WriteOne, TestMessages.Arg(channel.SegmentId), "7");
+        using RemoteProcess child = RemoteExecutor.Start(WriteOne, TestMessages.Arg(channel.Id), "7");
         byte[] message = await read.AsTask().WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal((7, 0L), TestMessages.Check(message));
         child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
@@ -157,7 +157,7 @@ public sealed class ChannelAsyncWaitTests(Xunit.Abstractions.ITestOutputHelper o
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader(new ChannelWaitStrategy { SpinCount = 0, YieldCount = 0, SleepSlice = TimeSpan.FromMilliseconds(20) });
-        RemoteExecutor.Run(OpenAWriterAndExit, TestMessages.Arg(channel.SegmentId));
+        RemoteExecutor.Run(OpenAWriterAndExit, TestMessages.Arg(channel.Id));
         var died = await Assert.ThrowsAsync<ChannelPeerDiedException>(() => reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(ChannelRole.Producer, died.Role);
     }

@@ -211,7 +211,7 @@ public sealed class ChannelWaitSetTests : IpcLeakGuard
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 4096, new() { RemoveOnDispose = true });
         using SharedMemoryChannelReader reader = channel.OpenReader();
-        RemoteExecutor.Run(OpenAWriterAndExit, TestMessages.Arg(channel.SegmentId)); // exits without disposing it: a dead writer's slot
+        RemoteExecutor.Run(OpenAWriterAndExit, TestMessages.Arg(channel.Id)); // exits without disposing it: a dead writer's slot
         using var set = new ChannelWaitSet(new ChannelWaitStrategy { SpinCount = 0, YieldCount = 0, SleepSlice = TimeSpan.FromMilliseconds(20) });
         set.Add(reader);
         Span<ChannelWaitEvent> events = stackalloc ChannelWaitEvent[1];
@@ -485,7 +485,7 @@ public sealed class ChannelWaitSetTests : IpcLeakGuard
         public List<SharedMemoryChannelWriter> Writers { get; } = [];
 
         /// <summary>The segment ids, comma-separated, for a child.</summary>
-        public string Ids => string.Join(',', Channels.Select(c => c.SegmentId.ToString(CultureInfo.InvariantCulture)));
+        public string Ids => string.Join(',', Channels.Select(c => c.Id.ToString(CultureInfo.InvariantCulture)));
 
         public void Dispose()
         {
