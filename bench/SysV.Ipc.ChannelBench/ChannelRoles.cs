@@ -108,7 +108,7 @@ internal static class ChannelRoles
         {
             for (int r = 0; r < readers; r++)
             {
-                consumers.Add(ChildProcess.Partner("channel-consume", args[0], Arg(channel.SegmentId), Arg(size), Arg(warmUp + count)));
+                consumers.Add(ChildProcess.Partner("channel-consume", args[0], Arg(channel.Id), Arg(size), Arg(warmUp + count)));
             }
 
             consumers.ForEach(c => c.WaitFor("READY", TimeSpan.FromSeconds(60)));

@@ -33,7 +33,7 @@ public sealed class BroadcastCorruptionFuzzTests : IpcLeakGuard
         {
             SlowReaderPolicy policy = random.Next(2) == 0 ? SlowReaderPolicy.Block : SlowReaderPolicy.DropAfter(TimeSpan.FromMilliseconds(1));
             using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1024 << random.Next(3), new() { Mode = ChannelMode.Broadcast, MaxReaders = 3, SlowReaderPolicy = policy, RemoveOnDispose = true });
-            using var segment = SharedMemorySegment.OpenById(channel.SegmentId);
+            using var segment = SharedMemorySegment.OpenById(channel.Id);
             using SharedMemoryAttachment raw = segment.Attach();
             long ringOffset = raw.Length - channel.Capacity;
             bool corruptWhileOpen = random.Next(2) == 0;
@@ -61,7 +61,7 @@ public sealed class BroadcastCorruptionFuzzTests : IpcLeakGuard
                 }
 
                 Scribble(raw, ringOffset, random);
-                using SharedMemoryChannel reopened = SharedMemoryChannel.OpenById(channel.SegmentId);
+                using SharedMemoryChannel reopened = SharedMemoryChannel.OpenById(channel.Id);
                 _ = reopened.GetStatus();
                 _ = reopened.GetParticipants();
                 if (open.Count == 0)

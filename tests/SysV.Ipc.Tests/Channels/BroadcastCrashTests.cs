@@ -96,7 +96,7 @@ public sealed partial class BroadcastCrashTests : IpcLeakGuard
 
     private static RemoteProcess StartReader(SharedMemoryChannel channel, string dropsAllowed)
     {
-        RemoteProcess child = RemoteExecutor.Start(ReadToEnd, TestMessages.Arg(channel.SegmentId), dropsAllowed);
+        RemoteProcess child = RemoteExecutor.Start(ReadToEnd, TestMessages.Arg(channel.Id), dropsAllowed);
         child.WaitForOutput("JOINED", s_long);
         return child;
     }

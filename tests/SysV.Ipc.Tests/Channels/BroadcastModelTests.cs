@@ -35,7 +35,7 @@ public sealed class BroadcastModelTests : IpcLeakGuard
         using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1L << capacityLog, new() { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
         int max = Math.Min(channel.MaxMessageSize, 4000);
-        var children = Enumerable.Range(0, readerCount).Select(_ => RemoteExecutor.Start(ReaderHost, TestMessages.Arg(channel.SegmentId))).ToList();
+        var children = Enumerable.Range(0, readerCount).Select(_ => RemoteExecutor.Start(ReaderHost, TestMessages.Arg(channel.Id))).ToList();
         try
         {
             var first = new long?[readerCount];
