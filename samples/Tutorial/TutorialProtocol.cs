@@ -28,7 +28,7 @@ public static class TutorialProtocol
     public const int SemaphoreCount = 5;
 
     /// <summary>Initial values: lock free, flag clear, no request, no reply, not ready.</summary>
-    public static ReadOnlySpan<short> InitialValues => [1, 0, 0, 0, 1];
+    public static ReadOnlySpan<int> InitialValues => [1, 0, 0, 0, 1];
 
     /// <summary>How long a client waits for the server to appear, for the lock, and for a reply.</summary>
     public static TimeSpan ClientTimeout { get; } = TimeSpan.FromSeconds(10);

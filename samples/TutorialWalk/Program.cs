@@ -51,10 +51,10 @@ try
 
     int size = Unsafe.SizeOf<Syscall>();
     Step("allocate", "shmid = shmget(ipckey, sizeof(struct _syscall), IPC_CREAT | IPC_EXCL | PERMS);",
-        $"var segment = SharedMemorySegment.Create(key, {size}, UnixFileMode.UserRead | UnixFileMode.UserWrite);");
+        $"var segment = SharedMemorySegment.Create(key, {size}, new() {{ Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite }});");
     try
     {
-        segment = SharedMemorySegment.Create(key, size, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        segment = SharedMemorySegment.Create(key, size, new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite });
     }
     catch (IpcObjectExistsException e)
     {
@@ -85,8 +85,8 @@ try
     Result($"shmid {opened.Id} (same segment: {opened.Id == segment.Id})");
 
     Step("read", "shm_ptr = (struct _syscall *)shmat(shmid, NULL, SHM_RDONLY); /* then shm_ptr->buf */",
-        "using var reader = opened.Attach(readOnly: true); Syscall copy = reader.Read<Syscall>(0);");
-    reader = opened.Attach(readOnly: true);
+        "using var reader = opened.Attach(SharedMemoryAccess.ReadOnly); Syscall copy = reader.Read<Syscall>(0);");
+    reader = opened.Attach(SharedMemoryAccess.ReadOnly);
     Syscall copy = reader.Read<Syscall>(0);
     Result($"read id={copy.Id} pid={copy.Pid} seq={copy.Seq} buf=\"{copy.GetText()}\"");
     try

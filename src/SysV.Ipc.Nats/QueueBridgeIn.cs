@@ -49,7 +49,7 @@ public sealed class QueueBridgeIn : NatsBridge
 
     private protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        using MessageQueue queue = _options.CreateQueue ? MessageQueue.OpenOrCreate(_options.QueueKey, _options.QueuePermissions) : MessageQueue.Open(_options.QueueKey);
+        using MessageQueue queue = _options.CreateQueue ? MessageQueue.OpenOrCreate(_options.QueueKey, new MessageQueueCreateOptions { Permissions = _options.QueuePermissions }) : MessageQueue.Open(_options.QueueKey);
         using BridgeLock bridgeLock = AcquireLock();
         await using (NatsConnection connection = await ConnectAsync(_options.Url, stoppingToken).ConfigureAwait(false))
         {

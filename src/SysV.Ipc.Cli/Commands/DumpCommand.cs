@@ -46,7 +46,7 @@ internal static class DumpCommand
         length = Math.Min(length, info.Size - offset);
 
         using SharedMemorySegment segment = SharedMemorySegment.OpenById(id);
-        using SharedMemoryAttachment view = segment.Attach(readOnly: true);
+        using SharedMemoryAttachment view = segment.Attach(SharedMemoryAccess.ReadOnly);
         long end = Math.Min(offset + length, view.Length);
         if (end - offset > int.MaxValue)
         {

@@ -66,7 +66,7 @@ internal static class MakeCommand
             {
                 (id, k) = CreateWithKey(key, k =>
                 {
-                    using SharedMemorySegment segment = SharedMemorySegment.Create(k, size, mode);
+                    using SharedMemorySegment segment = SharedMemorySegment.Create(k, size, new() { Permissions = mode });
                     return (segment.Id, segment.Key);
                 });
             }

@@ -51,7 +51,7 @@ internal static class OrphanRules
         try
         {
             using SharedMemorySegment segment = SharedMemorySegment.OpenById(s.Id);
-            using SharedMemoryAttachment view = segment.Attach(readOnly: true);
+            using SharedMemoryAttachment view = segment.Attach(SharedMemoryAccess.ReadOnly);
             if (SharedStructAreaInfo.TryRead(view) is { } area)
             {
                 return $"a SharedStruct area ({area.Layout}, {CText.Number(area.DataSize)} bytes, {area.State.ToString().ToLowerInvariant()}, created by pid {CText.Number(area.CreatorProcessId)})";
@@ -79,7 +79,7 @@ internal static class OrphanRules
 
     private static string? SemaphoreContents(SemaphoreSetInfo info)
     {
-        short[] values;
+        int[] values;
         try
         {
             using SemaphoreSet set = SemaphoreSet.OpenById(info.Id);

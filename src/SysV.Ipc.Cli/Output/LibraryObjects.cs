@@ -22,7 +22,7 @@ internal static class LibraryObjects
         try
         {
             using SharedMemorySegment segment = SharedMemorySegment.OpenById(s.Id);
-            using SharedMemoryAttachment view = segment.Attach(readOnly: true);
+            using SharedMemoryAttachment view = segment.Attach(SharedMemoryAccess.ReadOnly);
             SharedStructAreaInfo? area = SharedStructAreaInfo.TryRead(view);
             SharedMemoryChannelStatus? channel = area is null ? SharedMemoryChannelStatus.TryRead(view) : null;
             return area is null && channel is null ? null : new LibraryContents(area, channel, null);

@@ -8,7 +8,7 @@ internal static class SemaphoreRows
     {
         // By id and without waiting for initialization: sets made by ipcmk are never "initialized" (sem_otime stays 0).
         using SemaphoreSet set = SemaphoreSet.OpenById(info.Id);
-        short[] values = set.GetValues();
+        int[] values = set.GetValues();
         var rows = new SemaphoreRow[values.Length];
         for (int i = 0; i < values.Length; i++)
         {

@@ -124,7 +124,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
 
         int maxMessage = options.MaxMessageSize == 0 ? (int)largest : options.MaxMessageSize;
         long size = (broadcast ? BroadcastLayout.RingOffset(readers) : ChannelLayout.RingOffset(producers)) + capacity;
-        SharedMemorySegment segment = SharedMemorySegment.Create(key, size, options.Permissions);
+        SharedMemorySegment segment = SharedMemorySegment.Create(key, size, new SharedMemoryCreateOptions { Permissions = options.Permissions });
         SharedMemoryAttachment? attachment = null;
         try
         {
@@ -387,10 +387,20 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
                 throw new ChannelCorruptedException($"The {where} is {attachment.Length} bytes, too small to hold a channel (at least {minimum}): it is not a channel, or was made by something else.", segment.Key, segment.Id);
             }
 
-            long magic = WaitForMagic(attachment.Pointer);
-            if (magic == 0)
+            // The creator writes the magic last, so an opener that races it waits for the header, through the
+            // one create-then-open handshake's first phase: a creator that died before writing it shows at once.
+            nint magicAddress = (nint)attachment.Pointer;
+            var clock = Stopwatch.StartNew();
+            SharedAreaWaitOutcome outcome = SharedAreaHandshake.WaitForFirstWrite(
+                () => Volatile.Read(ref *(long*)magicAddress) != 0, Deadline.Infinite, s_initializationWait, segment.IsCreatorRunning);
+            long magic = Volatile.Read(ref *(long*)attachment.Pointer);
+            if (outcome != SharedAreaWaitOutcome.Ready || magic == 0)
             {
-                throw new ChannelCorruptedException($"The {where} holds no channel header after {s_initializationWait.TotalSeconds} s: its creator died while creating it, it is a plain segment, or its header was overwritten. Remove it ('ipcrm -m {segment.Id}') and create the channel again.", segment.Key, segment.Id);
+                SharedMemoryInfo info = segment.GetInfo();
+                string why = ProcessIdentity.IsRunningSince(info.CreatorProcessId, info.LastChangeTime)
+                    ? $"after {clock.Elapsed.TotalSeconds:0.#} s, while its creator (pid {info.CreatorProcessId}) still runs: it is a plain segment, or its header was overwritten"
+                    : $"and its creator (pid {info.CreatorProcessId}) is gone: it died while creating the channel, or the segment is a plain one";
+                throw new ChannelCorruptedException($"The {where} holds no channel header {why}. Remove it ('ipcrm -m {segment.Id}') and create the channel again.", segment.Key, segment.Id);
             }
 
             if (magic != ChannelLayout.Magic)
@@ -406,19 +416,6 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
             attachment.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The creator writes the magic last: an opener that races it waits a moment for the header to be complete.</summary>
-    private static long WaitForMagic(byte* baseAddress)
-    {
-        var clock = Stopwatch.StartNew();
-        long magic;
-        while ((magic = Volatile.Read(ref *(long*)baseAddress)) == 0 && clock.Elapsed < s_initializationWait)
-        {
-            Thread.Sleep(1);
-        }
-
-        return magic;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -11,6 +11,9 @@ internal delegate void PermissionUpdate(ref IpcPerm perm);
 /// </summary>
 internal static class IpcPermissions
 {
+    /// <summary>What every options type's <c>Permissions</c> starts as: 0600, read and write for the owner only.</summary>
+    internal const UnixFileMode Default = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>Only the nine rwx bits mean something for System V objects.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Setuid, setgid, sticky or higher bits are set.</exception>
     internal static void Validate(UnixFileMode permissions, string parameterName = "permissions")

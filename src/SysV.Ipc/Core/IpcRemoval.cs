@@ -5,6 +5,15 @@ namespace SysV.Ipc;
 /// <summary>IPC_RMID by kind and id, shared by the three object classes' <c>TryRemove</c> and their removal on dispose.</summary>
 internal static class IpcRemoval
 {
+    /// <summary>The owner objects' removal on dispose: when asked, removes the kernel object; a missing one is no error.</summary>
+    internal static void RemoveOnDispose(bool removeOnDispose, IpcObjectKind kind, int id)
+    {
+        if (removeOnDispose)
+        {
+            TryRemove(kind, id);
+        }
+    }
+
     /// <summary>Removes the object; false when no object of that kind has the id (EINVAL, EIDRM).</summary>
     /// <exception cref="IpcPermissionDeniedException">The object exists but this process may not remove it.</exception>
     internal static unsafe bool TryRemove(IpcObjectKind kind, int id)

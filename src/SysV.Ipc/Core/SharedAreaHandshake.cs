@@ -13,6 +13,7 @@ internal enum SharedAreaWaitOutcome
     CreatorDied,
 
     /// <summary>The handshake words stayed zero: the segment's creator is gone, or never was one of ours, within the grace period.</summary>
+    /// <remarks>Also what <see cref="SharedAreaHandshake.WaitForFirstWrite"/> reports for an area whose creator never wrote its first word.</remarks>
     NeverStarted,
 
     /// <summary>The creator is alive and still initializing when the caller's deadline passed.</summary>
@@ -44,6 +45,9 @@ internal readonly unsafe struct SharedAreaHandshake
 
     /// <summary>How often a sleeping opener looks at the creator's liveness: the latency of "creator died".</summary>
     private static readonly TimeSpan s_livenessSlice = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest pause between two looks at a blank area: nothing wakes an opener there, so it polls.</summary>
+    private static readonly TimeSpan s_blankPauseLimit = TimeSpan.FromMilliseconds(10);
 
     private readonly uint* _state;
     private readonly int* _creatorProcessId;
@@ -93,7 +97,22 @@ internal readonly unsafe struct SharedAreaHandshake
     /// <param name="check">Called with each state seen, before it is acted on: the place for format checks (magic) that throw the area's own exception.</param>
     internal SharedAreaWaitOutcome WaitUntilSettled(Deadline deadline, TimeSpan emptyGrace, Func<bool> segmentCreatorAlive, Action<uint>? check = null)
     {
-        Deadline emptyDeadline = Deadline.Start(emptyGrace);
+        nint stateAddress = (nint)_state;
+        SharedAreaWaitOutcome first = WaitForFirstWrite(
+            () =>
+            {
+                uint seen = Volatile.Read(ref *(uint*)stateAddress);
+                check?.Invoke(seen);
+                return seen != StateEmpty;
+            },
+            deadline,
+            emptyGrace,
+            segmentCreatorAlive);
+        if (first != SharedAreaWaitOutcome.Ready)
+        {
+            return first;
+        }
+
         while (true)
         {
             uint state = State;
@@ -104,19 +123,6 @@ internal readonly unsafe struct SharedAreaHandshake
                     return SharedAreaWaitOutcome.Ready;
                 case StateFailed:
                     return SharedAreaWaitOutcome.Failed;
-                case StateEmpty:
-                    if (emptyDeadline.HasExpired || !segmentCreatorAlive())
-                    {
-                        // Look once more: the creator may have written its first word in the meantime.
-                        if (State == StateEmpty)
-                        {
-                            return SharedAreaWaitOutcome.NeverStarted;
-                        }
-
-                        continue;
-                    }
-
-                    break;
                 case StateInitializing:
                     if (!ProcessIdentity.IsAlive(Volatile.Read(ref *_creatorProcessId), Volatile.Read(ref *_creatorStartTime)))
                     {
@@ -129,7 +135,7 @@ internal readonly unsafe struct SharedAreaHandshake
                     }
 
                     break;
-                default:
+                default: // the state never goes back to empty: anything else is not the protocol
                     return SharedAreaWaitOutcome.InvalidState;
             }
 
@@ -140,5 +146,42 @@ internal readonly unsafe struct SharedAreaHandshake
 
             Futex.Wait(_state, state, deadline.RemainingOrSlice(s_livenessSlice));
         }
+    }
+
+    /// <summary>
+    /// The first phase of every open, for area formats with a state word and without one (the channel,
+    /// whose magic is its first word): waits while the area is still blank, as a creator leaves it between
+    /// shmget and its first header write, until <paramref name="written"/> sees that write, the process the
+    /// kernel names as the segment's creator no longer runs (pid and start time, so a reused pid does not
+    /// count: <paramref name="segmentCreatorAlive"/>), <paramref name="grace"/> passes, or <paramref name="deadline"/> does.
+    /// A creator that died before writing is reported at once, not after the grace period.
+    /// </summary>
+    /// <param name="written">Whether the creator's first write is there; may throw the area's own format exception.</param>
+    /// <param name="deadline">The caller's deadline.</param>
+    /// <param name="grace">How long a live creator may leave the area blank before it is judged not to be an area of this format.</param>
+    /// <param name="segmentCreatorAlive">Whether the segment's creator still runs (<see cref="ProcessIdentity.IsRunningSince"/> with the segment's cpid and ctime).</param>
+    /// <returns><see cref="SharedAreaWaitOutcome.Ready"/> once written; <see cref="SharedAreaWaitOutcome.NeverStarted"/> when the creator is gone or the grace passed; <see cref="SharedAreaWaitOutcome.TimedOut"/> at the deadline.</returns>
+    internal static SharedAreaWaitOutcome WaitForFirstWrite(Func<bool> written, Deadline deadline, TimeSpan grace, Func<bool> segmentCreatorAlive)
+    {
+        Deadline blankDeadline = Deadline.Start(grace);
+        TimeSpan pause = TimeSpan.FromMilliseconds(1);
+        while (!written())
+        {
+            if (blankDeadline.HasExpired || !segmentCreatorAlive())
+            {
+                // Look once more: the creator may have written its first word in the meantime.
+                return written() ? SharedAreaWaitOutcome.Ready : SharedAreaWaitOutcome.NeverStarted;
+            }
+
+            if (deadline.HasExpired)
+            {
+                return SharedAreaWaitOutcome.TimedOut;
+            }
+
+            Thread.Sleep(deadline.IsInfinite || pause < deadline.Remaining ? pause : deadline.Remaining);
+            pause = pause < s_blankPauseLimit ? pause * 2 : s_blankPauseLimit;
+        }
+
+        return SharedAreaWaitOutcome.Ready;
     }
 }

@@ -17,7 +17,6 @@ namespace SysV.Ipc;
 /// </remarks>
 public sealed partial class MessageQueue : IDisposable
 {
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private volatile bool _disposed;
 
     private MessageQueue(int id, IpcKey key, bool created)
@@ -36,7 +35,7 @@ public sealed partial class MessageQueue : IDisposable
     /// <summary>Whether this object created the queue (as opposed to opening an existing one).</summary>
     public bool WasCreated { get; }
 
-    /// <summary>Remove the queue (IPC_RMID) when this object is disposed. Off by default: queues persist, as the kernel's do.</summary>
+    /// <summary>Remove the queue (IPC_RMID) when this object is disposed. Off unless set here or in <see cref="MessageQueueCreateOptions.RemoveOnDispose"/>: queues persist, as the kernel's do.</summary>
     public bool RemoveOnDispose { get; set; }
 
     /// <summary>
@@ -49,35 +48,35 @@ public sealed partial class MessageQueue : IDisposable
 
     /// <summary>Creates a new queue; fails if one with this key exists (msgget with IPC_CREAT | IPC_EXCL).</summary>
     /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a queue found only by id.</param>
-    /// <param name="permissions">Who may send (write) and receive (read): like file permissions (default 0600).</param>
+    /// <param name="options">Permissions (who may send (write) and receive (read); default 0600) and removal on dispose.</param>
     /// <returns>The new queue.</returns>
     /// <exception cref="IpcObjectExistsException">A queue with this key exists (perhaps from an earlier run).</exception>
     /// <exception cref="IpcLimitExceededException">MSGMNI queues exist already.</exception>
-    public static MessageQueue Create(IpcKey key, UnixFileMode permissions = DefaultPermissions)
+    public static MessageQueue Create(IpcKey key, MessageQueueCreateOptions? options = null)
     {
-        int flags = CreateFlags(permissions) | Libc.IPC_EXCL;
+        int flags = CreateFlags(options) | Libc.IPC_EXCL;
         int id = Libc.msgget(key.Value, flags);
-        return id >= 0 ? new MessageQueue(id, key, created: true) : throw MsgGetError(Marshal.GetLastPInvokeError(), key);
+        return id >= 0 ? Created(id, key, options) : throw MsgGetError(Marshal.GetLastPInvokeError(), key);
     }
 
     /// <summary>Opens the queue with this key, creating it if there is none.</summary>
     /// <param name="key">The key (not <see cref="IpcKey.Private"/>, which would always create).</param>
-    /// <param name="permissions">Permissions for a new queue.</param>
+    /// <param name="options">Permissions and options for a new queue.</param>
     /// <returns>The queue; <see cref="WasCreated"/> says which happened.</returns>
-    public static MessageQueue OpenOrCreate(IpcKey key, UnixFileMode permissions = DefaultPermissions)
+    public static MessageQueue OpenOrCreate(IpcKey key, MessageQueueCreateOptions? options = null)
     {
         if (key.IsPrivate)
         {
             throw new ArgumentException("IPC_PRIVATE names no existing queue, so open-or-create would always create: call Create(IpcKey.Private) and share the id.", nameof(key));
         }
 
-        int flags = CreateFlags(permissions);
+        int flags = CreateFlags(options);
         while (true)
         {
             int id = Libc.msgget(key.Value, flags | Libc.IPC_EXCL);
             if (id >= 0)
             {
-                return new MessageQueue(id, key, created: true);
+                return Created(id, key, options);
             }
 
             int errno = Marshal.GetLastPInvokeError();
@@ -116,6 +115,24 @@ public sealed partial class MessageQueue : IDisposable
         PlatformGuard.ThrowIfUnsupported();
         int id = Libc.msgget(key.Value, 0);
         return id >= 0 ? new MessageQueue(id, key, created: false) : throw MsgGetError(Marshal.GetLastPInvokeError(), key);
+    }
+
+    /// <summary>Opens the existing queue with this key, if there is one.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="queue">The queue, when the result is <see langword="true"/>.</param>
+    /// <returns><see langword="false"/> when no queue has this key; other failures (permission) throw as <see cref="Open"/> does.</returns>
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageQueue? queue)
+    {
+        try
+        {
+            queue = Open(key);
+            return true;
+        }
+        catch (IpcObjectNotFoundException)
+        {
+            queue = null;
+            return false;
+        }
     }
 
     /// <summary>Opens a queue by its id (as ipcs lists it); the key comes from IPC_STAT.</summary>
@@ -209,18 +226,18 @@ public sealed partial class MessageQueue : IDisposable
     /// <exception cref="IpcPermissionDeniedException">The queue exists but this process may not remove it.</exception>
     public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.MessageQueue, id);
 
+    /// <summary>Removes the queue (msgctl IPC_RMID) unless it is gone already.</summary>
+    /// <returns><see langword="true"/> when this call removed it; <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
+    /// <exception cref="IpcPermissionDeniedException">The queue exists but this process may not remove it.</exception>
+    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+
     /// <summary>Removes the queue if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
-        }
-
-        _disposed = true;
-        if (RemoveOnDispose)
-        {
-            TryRemove(Id);
+            _disposed = true;
+            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.MessageQueue, Id);
         }
     }
 
@@ -255,12 +272,16 @@ public sealed partial class MessageQueue : IDisposable
         };
     }
 
-    private static int CreateFlags(UnixFileMode permissions)
+    private static int CreateFlags(MessageQueueCreateOptions? options)
     {
-        IpcPermissions.Validate(permissions);
+        UnixFileMode permissions = options?.Permissions ?? IpcPermissions.Default;
+        IpcPermissions.Validate(permissions, nameof(options));
         PlatformGuard.ThrowIfUnsupported();
         return Libc.IPC_CREAT | (int)permissions;
     }
+
+    private static MessageQueue Created(int id, IpcKey key, MessageQueueCreateOptions? options) =>
+        new(id, key, created: true) { RemoveOnDispose = options?.RemoveOnDispose == true };
 
     private static IpcException MsgGetError(int errno, IpcKey key) =>
         IpcErrors.Create(errno, "msgget", IpcObjectKind.MessageQueue, key, null);

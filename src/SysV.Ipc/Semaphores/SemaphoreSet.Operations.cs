@@ -54,13 +54,19 @@ public sealed partial class SemaphoreSet
     /// <summary>Waits until semaphore <paramref name="index"/> is at least <paramref name="count"/> and subtracts it (P, acquire): one semop.</summary>
     /// <param name="index">The semaphore's index.</param>
     /// <param name="count">How much to take, 1 to SEMVMX.</param>
-    /// <param name="undo">SEM_UNDO: give it back automatically if this process exits (or is killed) before releasing.</param>
+    /// <param name="flags"><see cref="SemaphoreOperationFlags.Undo"/> (SEM_UNDO): give it back automatically if this process exits (or is killed) before releasing. NoWait does not apply: use <see cref="TryWait"/>.</param>
     /// <param name="cancellationToken">Cancels the wait (nothing taken); see <see cref="Operate"/> for the cost.</param>
     /// <exception cref="IpcObjectRemovedException">The set was removed while waiting.</exception>
     /// <exception cref="OperationCanceledException">Cancelled before the semaphore could be taken.</exception>
-    public unsafe void Wait(int index, int count = 1, bool undo = false, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentException"><paramref name="flags"/> holds NoWait (a call that must not wait is <see cref="TryWait"/>).</exception>
+    public unsafe void Wait(int index, int count = 1, SemaphoreOperationFlags flags = SemaphoreOperationFlags.None, CancellationToken cancellationToken = default)
     {
-        Sembuf op = Single(index, -SemaphoreOperation.CheckCount(count, nameof(count)), undo, noWait: false);
+        if ((flags & SemaphoreOperationFlags.NoWait) != 0)
+        {
+            throw new ArgumentException("Wait waits until it can take the semaphore; to try without waiting, call TryWait (with a zero timeout).", nameof(flags));
+        }
+
+        Sembuf op = Single(index, -SemaphoreOperation.CheckCount(count, nameof(count)), flags, noWait: false);
         SemTimedOp(&op, 1, Timeout.InfiniteTimeSpan, noWait: false, cancellationToken);
     }
 
@@ -71,15 +77,15 @@ public sealed partial class SemaphoreSet
     /// <param name="index">The semaphore's index.</param>
     /// <param name="timeout">How long to wait: <see cref="TimeSpan.Zero"/> (the default) not at all, <see cref="Timeout.InfiniteTimeSpan"/> until cancelled.</param>
     /// <param name="count">How much to take, 1 to SEMVMX.</param>
-    /// <param name="undo">SEM_UNDO: give it back automatically if this process exits before releasing.</param>
+    /// <param name="flags"><see cref="SemaphoreOperationFlags.Undo"/> (SEM_UNDO): give it back automatically if this process exits before releasing. NoWait is the same as a zero timeout.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>Whether it was taken.</returns>
     /// <exception cref="OperationCanceledException">Cancelled first (nothing taken).</exception>
-    public unsafe bool TryWait(int index, TimeSpan timeout = default, int count = 1, bool undo = false, CancellationToken cancellationToken = default)
+    public unsafe bool TryWait(int index, TimeSpan timeout = default, int count = 1, SemaphoreOperationFlags flags = SemaphoreOperationFlags.None, CancellationToken cancellationToken = default)
     {
         Deadline.Validate(timeout);
-        bool noWait = timeout == TimeSpan.Zero;
-        Sembuf op = Single(index, -SemaphoreOperation.CheckCount(count, nameof(count)), undo, noWait);
+        bool noWait = timeout == TimeSpan.Zero || (flags & SemaphoreOperationFlags.NoWait) != 0;
+        Sembuf op = Single(index, -SemaphoreOperation.CheckCount(count, nameof(count)), flags, noWait);
         if (noWait)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,11 +98,11 @@ public sealed partial class SemaphoreSet
     /// <summary>Adds <paramref name="count"/> to semaphore <paramref name="index"/> and wakes the waiters it satisfies (V, release): one semop. Never blocks.</summary>
     /// <param name="index">The semaphore's index.</param>
     /// <param name="count">How much to add, 1 to SEMVMX.</param>
-    /// <param name="undo">SEM_UNDO: the kernel subtracts it again when this process exits (pair it with a Wait that also used undo, so the two records cancel).</param>
+    /// <param name="flags"><see cref="SemaphoreOperationFlags.Undo"/> (SEM_UNDO): the kernel subtracts it again when this process exits (pair it with a Wait that also used Undo, so the two records cancel). NoWait changes nothing: a release never blocks.</param>
     /// <exception cref="IpcLimitExceededException">The value would exceed SEMVMX (nothing changed).</exception>
-    public unsafe void Release(int index, int count = 1, bool undo = false)
+    public unsafe void Release(int index, int count = 1, SemaphoreOperationFlags flags = SemaphoreOperationFlags.None)
     {
-        Sembuf op = Single(index, SemaphoreOperation.CheckCount(count, nameof(count)), undo, noWait: false);
+        Sembuf op = Single(index, SemaphoreOperation.CheckCount(count, nameof(count)), flags, noWait: false);
         SemOp(&op, 1);
     }
 
@@ -105,7 +111,7 @@ public sealed partial class SemaphoreSet
     /// <param name="cancellationToken">Cancels the wait; see <see cref="Operate"/> for the cost.</param>
     public unsafe void WaitForZero(int index, CancellationToken cancellationToken = default)
     {
-        Sembuf op = Single(index, 0, undo: false, noWait: false);
+        Sembuf op = Single(index, 0, SemaphoreOperationFlags.None, noWait: false);
         SemTimedOp(&op, 1, Timeout.InfiniteTimeSpan, noWait: false, cancellationToken);
     }
 
@@ -117,7 +123,7 @@ public sealed partial class SemaphoreSet
     public unsafe bool TryWaitForZero(int index, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         Deadline.Validate(timeout);
-        Sembuf op = Single(index, 0, undo: false, noWait: false);
+        Sembuf op = Single(index, 0, SemaphoreOperationFlags.None, noWait: false);
         return SemTimedOp(&op, 1, timeout, noWait: false, cancellationToken);
     }
 
@@ -151,15 +157,20 @@ public sealed partial class SemaphoreSet
         return noWait;
     }
 
-    private Sembuf Single(int index, int delta, bool undo, bool noWait)
+    private Sembuf Single(int index, int delta, SemaphoreOperationFlags flags, bool noWait)
     {
+        if ((flags & ~(SemaphoreOperationFlags.NoWait | SemaphoreOperationFlags.Undo)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(flags), flags, "Only SemaphoreOperationFlags.NoWait (IPC_NOWAIT) and SemaphoreOperationFlags.Undo (SEM_UNDO) apply to a semaphore operation.");
+        }
+
         ThrowIfDisposed();
         ValidateIndex(index);
         return new Sembuf
         {
             sem_num = (ushort)index,
             sem_op = (short)delta,
-            sem_flg = (short)((undo ? Libc.SEM_UNDO : 0) | (noWait ? Libc.IPC_NOWAIT : 0)),
+            sem_flg = (short)(((flags & SemaphoreOperationFlags.Undo) != 0 ? Libc.SEM_UNDO : 0) | (noWait ? Libc.IPC_NOWAIT : 0)),
         };
     }
 

@@ -13,16 +13,16 @@ public sealed partial class SemaphoreSet
 
     /// <summary>Reads every value at once, as one consistent snapshot (semctl GETALL).</summary>
     /// <returns>One value per semaphore.</returns>
-    public short[] GetValues()
+    public int[] GetValues()
     {
-        var values = new short[Count];
+        var values = new int[Count];
         GetValues(values);
         return values;
     }
 
     /// <summary>Reads every value at once into <paramref name="destination"/> (semctl GETALL).</summary>
     /// <param name="destination">At least <see cref="Count"/> elements; the first Count are written.</param>
-    public unsafe void GetValues(Span<short> destination)
+    public unsafe void GetValues(Span<int> destination)
     {
         ThrowIfDisposed();
         if (destination.Length < Count)
@@ -32,13 +32,20 @@ public sealed partial class SemaphoreSet
 
         ThrowIfReplaced(); // GETALL writes as many values as the set the id names now has
 
-        // The kernel writes unsigned shorts of at most SEMVMX, which read the same as shorts.
-        fixed (short* values = destination)
+        // The kernel writes unsigned shorts (of at most SEMVMX): read them into a buffer of that width, then widen.
+        const int StackLimit = 256;
+        Span<ushort> raw = Count <= StackLimit ? stackalloc ushort[StackLimit] : new ushort[Count];
+        fixed (ushort* values = raw)
         {
             if (Libc.semctl(Id, 0, Libc.GETALL, (nint)values) < 0)
             {
                 throw Error("semctl(GETALL)");
             }
+        }
+
+        for (int i = 0; i < Count; i++)
+        {
+            destination[i] = raw[i];
         }
     }
 
@@ -57,7 +64,7 @@ public sealed partial class SemaphoreSet
 
     /// <summary>Sets every value at once (semctl SETALL): wakes waiters, clears every SEM_UNDO record of the set.</summary>
     /// <param name="values">Exactly <see cref="Count"/> values, each 0 to SEMVMX.</param>
-    public void SetValues(ReadOnlySpan<short> values)
+    public void SetValues(ReadOnlySpan<int> values)
     {
         ThrowIfDisposed();
         if (values.Length != Count)
@@ -93,22 +100,26 @@ public sealed partial class SemaphoreSet
     /// collection expression of constants is a pointer into the assembly image, which qemu-user's argument
     /// copy cannot read (EFAULT under qemu-aarch64); the copy costs nothing next to the system call.
     /// </summary>
-    private static unsafe int SetAll(int id, ReadOnlySpan<short> values)
+    private static unsafe int SetAll(int id, ReadOnlySpan<int> values)
     {
         const int StackLimit = 256;
-        Span<short> copy = values.Length <= StackLimit ? stackalloc short[StackLimit] : new short[values.Length];
-        values.CopyTo(copy);
-        fixed (short* p = copy)
+        Span<ushort> copy = values.Length <= StackLimit ? stackalloc ushort[StackLimit] : new ushort[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            copy[i] = (ushort)values[i]; // validated: 0 to SEMVMX
+        }
+
+        fixed (ushort* p = copy)
         {
             return Libc.semctl(id, 0, Libc.SETALL, (nint)p);
         }
     }
 
-    private static void ValidateValues(ReadOnlySpan<short> values, string parameterName)
+    private static void ValidateValues(ReadOnlySpan<int> values, string parameterName)
     {
         for (int i = 0; i < values.Length; i++)
         {
-            if (values[i] < 0)
+            if ((uint)values[i] > MaxValue)
             {
                 throw new ArgumentOutOfRangeException(parameterName, values[i], $"Value [{i}] is {values[i]}: {ValueRangeMessage()}");
             }

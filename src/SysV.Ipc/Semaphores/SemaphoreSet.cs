@@ -21,8 +21,6 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <summary>SEMVMX: the largest value a semaphore can hold, a kernel constant (include/uapi/linux/sem.h), not tunable.</summary>
     public const int MaxValue = 32767;
 
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private volatile bool _disposed;
 
     private SemaphoreSet(int id, IpcKey key, int count, bool created)
@@ -56,15 +54,14 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a set found only by its id.</param>
     /// <param name="count">How many semaphores: 1 to SEMMSL (first field of /proc/sys/kernel/sem).</param>
     /// <param name="initialValues">One value per semaphore, each 0 to <see cref="MaxValue"/>.</param>
-    /// <param name="permissions">Who may use it: like file permissions, r to read values, w (alter) to operate (default 0600).</param>
-    /// <param name="options">Removal on dispose.</param>
+    /// <param name="options">Permissions (like file permissions, r to read values, w (alter) to operate; default 0600) and removal on dispose.</param>
     /// <returns>The new, initialized set.</returns>
     /// <exception cref="ArgumentException">The count, values or permissions are invalid (nothing was created).</exception>
     /// <exception cref="IpcObjectExistsException">A set with this key exists (perhaps from an earlier run).</exception>
     /// <exception cref="IpcLimitExceededException">SEMMNI sets or SEMMNS semaphores system wide are in use.</exception>
-    public static SemaphoreSet Create(IpcKey key, int count, ReadOnlySpan<short> initialValues, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null)
+    public static SemaphoreSet Create(IpcKey key, int count, ReadOnlySpan<int> initialValues, SemaphoreSetCreateOptions? options = null)
     {
-        ValidateCreate(count, initialValues, permissions);
+        UnixFileMode permissions = ValidateCreate(count, initialValues, options);
         int id = Libc.semget(key.Value, count, Libc.IPC_CREAT | Libc.IPC_EXCL | (int)permissions);
         if (id < 0)
         {
@@ -81,14 +78,13 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <param name="key">The key (not <see cref="IpcKey.Private"/>, which always creates: use <see cref="Create"/>).</param>
     /// <param name="count">The set's size; an existing set must have exactly this many semaphores.</param>
     /// <param name="initialValues">Values for a new set.</param>
-    /// <param name="permissions">Permissions for a new set.</param>
-    /// <param name="createOptions">Options for a new set.</param>
+    /// <param name="createOptions">Permissions and options for a new set.</param>
     /// <param name="openOptions">How to wait for an existing set's initialization.</param>
     /// <param name="cancellationToken">Cancels the wait for initialization.</param>
     /// <returns>The set; <see cref="WasCreated"/> says which happened.</returns>
     /// <exception cref="IpcException">The existing set has another size.</exception>
     /// <exception cref="TimeoutException">The existing set was not initialized in time.</exception>
-    public static SemaphoreSet OpenOrCreate(IpcKey key, int count, ReadOnlySpan<short> initialValues, UnixFileMode permissions = DefaultPermissions,
+    public static SemaphoreSet OpenOrCreate(IpcKey key, int count, ReadOnlySpan<int> initialValues,
         SemaphoreSetCreateOptions? createOptions = null, SemaphoreSetOpenOptions? openOptions = null, CancellationToken cancellationToken = default)
     {
         if (key.IsPrivate)
@@ -96,7 +92,7 @@ public sealed partial class SemaphoreSet : IDisposable
             throw new ArgumentException("IPC_PRIVATE always makes a new set, so there is nothing to open: use Create, and pass the id to the other processes.", nameof(key));
         }
 
-        ValidateCreate(count, initialValues, permissions);
+        UnixFileMode permissions = ValidateCreate(count, initialValues, createOptions);
         openOptions = ValidateOpenOptions(openOptions ?? new SemaphoreSetOpenOptions());
         while (true)
         {
@@ -169,6 +165,30 @@ public sealed partial class SemaphoreSet : IDisposable
     }
 
     /// <summary>
+    /// Opens the existing set with this key, if there is one, and waits for its initialization as
+    /// <see cref="Open(IpcKey, SemaphoreSetOpenOptions?, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="set">The set, when the result is <see langword="true"/>.</param>
+    /// <param name="options">Whether and how long to wait for initialization (default: wait up to 10 s).</param>
+    /// <param name="cancellationToken">Cancels the wait for initialization.</param>
+    /// <returns><see langword="false"/> when no set has this key; other failures throw as Open does.</returns>
+    /// <exception cref="TimeoutException">The set exists but was not initialized in time.</exception>
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SemaphoreSet? set, SemaphoreSetOpenOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            set = Open(key, options, cancellationToken);
+            return true;
+        }
+        catch (IpcObjectNotFoundException)
+        {
+            set = null;
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Opens a set by its id (as ipcs lists it, or as its creator passed it on); key and size come from
     /// IPC_STAT. Does not wait for initialization unless <paramref name="options"/> asks to: an id is
     /// normally learned after creation.
@@ -210,25 +230,25 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <exception cref="IpcPermissionDeniedException">The set exists but this process may not remove it.</exception>
     public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SemaphoreSet, id);
 
+    /// <summary>Removes the set (semctl IPC_RMID) unless it is gone already.</summary>
+    /// <returns><see langword="true"/> when this call removed it; <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
+    /// <exception cref="IpcPermissionDeniedException">The set exists but this process may not remove it.</exception>
+    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+
     /// <summary>Removes the set if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
-        }
-
-        _disposed = true;
-        if (RemoveOnDispose)
-        {
-            TryRemove(Id);
+            _disposed = true;
+            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.SemaphoreSet, Id);
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() => IpcErrors.Describe(IpcObjectKind.SemaphoreSet, Key, Id) + $", {Count} semaphore{(Count == 1 ? string.Empty : "s")}";
 
-    private static unsafe SemaphoreSet Initialize(int id, IpcKey key, int count, ReadOnlySpan<short> initialValues, SemaphoreSetCreateOptions? options)
+    private static unsafe SemaphoreSet Initialize(int id, IpcKey key, int count, ReadOnlySpan<int> initialValues, SemaphoreSetCreateOptions? options)
     {
         try
         {
@@ -291,10 +311,12 @@ public sealed partial class SemaphoreSet : IDisposable
         }
     }
 
-    private static void ValidateCreate(int count, ReadOnlySpan<short> initialValues, UnixFileMode permissions)
+    /// <summary>Checks everything before any system call; returns the permissions to create with.</summary>
+    private static UnixFileMode ValidateCreate(int count, ReadOnlySpan<int> initialValues, SemaphoreSetCreateOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        IpcPermissions.Validate(permissions);
+        UnixFileMode permissions = options?.Permissions ?? IpcPermissions.Default;
+        IpcPermissions.Validate(permissions, nameof(options));
         PlatformGuard.ThrowIfUnsupported();
         if (!KernelTunables.Allows(KernelTunable.SemMsl, (ulong)count, out ulong maxPerSet))
         {
@@ -308,6 +330,7 @@ public sealed partial class SemaphoreSet : IDisposable
         }
 
         ValidateValues(initialValues, nameof(initialValues));
+        return permissions;
     }
 
     private static SemaphoreSetOpenOptions ValidateOpenOptions(SemaphoreSetOpenOptions options)

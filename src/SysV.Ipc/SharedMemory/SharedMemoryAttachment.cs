@@ -193,7 +193,7 @@ public sealed unsafe class SharedMemoryAttachment : IDisposable
         if (IsReadOnly)
         {
             throw new InvalidOperationException(
-                $"The {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)} is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with readOnly: false to write.");
+                $"The {IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id)} is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with SharedMemoryAccess.ReadWrite to write.");
         }
     }
 

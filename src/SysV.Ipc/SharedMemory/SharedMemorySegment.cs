@@ -11,7 +11,6 @@ namespace SysV.Ipc;
 /// </summary>
 public sealed class SharedMemorySegment : IDisposable
 {
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const string LockAdvice = "Locking needs CAP_IPC_LOCK, or being owner or creator with a large enough RLIMIT_MEMLOCK ('ulimit -l').";
     private volatile bool _disposed;
 
@@ -45,14 +44,13 @@ public sealed class SharedMemorySegment : IDisposable
     /// <summary>Creates a new segment; fails if one with this key exists (shmget with IPC_CREAT | IPC_EXCL).</summary>
     /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a segment found only by id.</param>
     /// <param name="size">Size in bytes, at least 1 and at most SHMMAX. New segments are zero-filled.</param>
-    /// <param name="permissions">Who may attach: like file permissions (default 0600, read/write for the owner).</param>
-    /// <param name="options">Huge pages, no-reserve, removal on dispose.</param>
+    /// <param name="options">Permissions (default 0600, read/write for the owner), huge pages, no-reserve, removal on dispose.</param>
     /// <returns>The new segment.</returns>
     /// <exception cref="IpcObjectExistsException">A segment with this key exists (perhaps from an earlier run).</exception>
     /// <exception cref="IpcLimitExceededException">The size is above SHMMAX, or a system limit is reached.</exception>
-    public static SharedMemorySegment Create(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
+    public static SharedMemorySegment Create(IpcKey key, long size, SharedMemoryCreateOptions? options = null)
     {
-        int flags = CreateFlags(key, size, permissions, options) | Libc.IPC_EXCL;
+        int flags = CreateFlags(key, size, options) | Libc.IPC_EXCL;
         int id = Libc.shmget(key.Value, (nuint)size, flags);
         return id >= 0 ? Created(id, key, size, options) : throw ShmGetError(Marshal.GetLastPInvokeError(), key, size, options);
     }
@@ -60,13 +58,12 @@ public sealed class SharedMemorySegment : IDisposable
     /// <summary>Opens the segment with this key, creating it if there is none (shmget with IPC_CREAT).</summary>
     /// <param name="key">The key (not <see cref="IpcKey.Private"/>, which would always create).</param>
     /// <param name="size">Size for a new segment; an existing one must be at least this large.</param>
-    /// <param name="permissions">Permissions for a new segment.</param>
-    /// <param name="options">Options for a new segment.</param>
+    /// <param name="options">Permissions and options for a new segment.</param>
     /// <returns>The segment; <see cref="WasCreated"/> says which happened.</returns>
     /// <exception cref="IpcException">The existing segment is smaller than <paramref name="size"/>, or the call failed.</exception>
-    public static SharedMemorySegment OpenOrCreate(IpcKey key, long size, UnixFileMode permissions = DefaultPermissions, SharedMemoryCreateOptions? options = null)
+    public static SharedMemorySegment OpenOrCreate(IpcKey key, long size, SharedMemoryCreateOptions? options = null)
     {
-        int flags = CreateFlags(key, size, permissions, options);
+        int flags = CreateFlags(key, size, options);
         while (true)
         {
             int id = Libc.shmget(key.Value, (nuint)size, flags | Libc.IPC_EXCL);
@@ -129,6 +126,24 @@ public sealed class SharedMemorySegment : IDisposable
         return new SharedMemorySegment(id, key, info.Size, info.CreatorProcessId, created: false);
     }
 
+    /// <summary>Opens the existing segment with this key, if there is one.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="segment">The segment, when the result is <see langword="true"/>.</param>
+    /// <returns><see langword="false"/> when no segment has this key; other failures (permission) throw as <see cref="Open"/> does.</returns>
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedMemorySegment? segment)
+    {
+        try
+        {
+            segment = Open(key);
+            return true;
+        }
+        catch (IpcObjectNotFoundException)
+        {
+            segment = null;
+            return false;
+        }
+    }
+
     /// <summary>Opens a segment by its id (as ipcs lists it); key and size come from IPC_STAT.</summary>
     /// <param name="id">The shmid.</param>
     /// <returns>The segment.</returns>
@@ -142,15 +157,16 @@ public sealed class SharedMemorySegment : IDisposable
     }
 
     /// <summary>Attaches the segment to this process (shmat).</summary>
-    /// <param name="readOnly">Attach with SHM_RDONLY: the attachment hands out only read-only views, and write attempts throw instead of faulting.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY: the attachment hands out only read-only views, and write attempts throw instead of faulting.</param>
     /// <returns>The attachment; dispose it to detach (shmdt). Its length is the segment's size as the kernel reports it for the mapping just made.</returns>
     /// <exception cref="IpcObjectRemovedException">
     /// The id now names a different segment: the one this object opened was removed and the kernel gave its id
     /// to a new one (another size or creator). Nothing stays attached; open the segment again by key.
     /// </exception>
-    public SharedMemoryAttachment Attach(bool readOnly = false)
+    public SharedMemoryAttachment Attach(SharedMemoryAccess access = SharedMemoryAccess.ReadWrite)
     {
         ThrowIfDisposed();
+        bool readOnly = IsReadOnly(access);
         var handle = new SharedMemoryHandle(); // allocated first, so a failure below cannot leak an attachment
         nint address = Libc.shmat(Id, 0, readOnly ? Libc.SHM_RDONLY : 0);
         if (address == -1)
@@ -235,23 +251,39 @@ public sealed class SharedMemorySegment : IDisposable
     /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
     public static bool TryRemove(int id) => IpcRemoval.TryRemove(IpcObjectKind.SharedMemory, id);
 
+    /// <summary>Removes the segment (shmctl IPC_RMID) unless it is gone already.</summary>
+    /// <returns><see langword="true"/> when this call removed it (or marked it for removal); <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
+    /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
+    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+
     /// <summary>Removes the segment if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
-        }
-
-        _disposed = true;
-        if (RemoveOnDispose)
-        {
-            TryRemove(Id);
+            _disposed = true;
+            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.SharedMemory, Id);
         }
     }
 
     /// <inheritdoc/>
     public override string ToString() => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id) + $", {Size} bytes";
+
+    /// <summary>
+    /// Whether the process the kernel names as the segment's creator (shm_cpid) still runs and started before
+    /// the segment's last change (shm_ctime, set at creation): a later process with a reused pid does not count.
+    /// What an opener waiting for a blank area's first write asks, so a creator that died shows at once.
+    /// </summary>
+    internal bool IsCreatorRunning() =>
+        Stat(Id, Key) is { } info && ProcessIdentity.IsRunningSince(info.CreatorProcessId, info.LastChangeTime);
+
+    /// <summary>Whether <paramref name="access"/> asks for SHM_RDONLY; an undefined value is an argument error.</summary>
+    internal static bool IsReadOnly(SharedMemoryAccess access, string parameterName = "access") => access switch
+    {
+        SharedMemoryAccess.ReadWrite => false,
+        SharedMemoryAccess.ReadOnly => true,
+        _ => throw new ArgumentOutOfRangeException(parameterName, access, "Access is SharedMemoryAccess.ReadWrite or SharedMemoryAccess.ReadOnly."),
+    };
 
     internal static unsafe SharedMemoryInfo Stat(int id, IpcKey? key)
     {
@@ -280,10 +312,11 @@ public sealed class SharedMemorySegment : IDisposable
         };
     }
 
-    private static int CreateFlags(IpcKey key, long size, UnixFileMode permissions, SharedMemoryCreateOptions? options)
+    private static int CreateFlags(IpcKey key, long size, SharedMemoryCreateOptions? options)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        IpcPermissions.Validate(permissions);
+        UnixFileMode permissions = options?.Permissions ?? IpcPermissions.Default;
+        IpcPermissions.Validate(permissions, nameof(options));
         PlatformGuard.ThrowIfUnsupported();
         ThrowIfAboveShmMax(key, size);
         int flags = Libc.IPC_CREAT | (int)permissions;

@@ -25,7 +25,6 @@ namespace SysV.Ipc;
 public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayoutSignature.Fields)] T> : IDisposable
     where T : unmanaged
 {
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>How long a zero header may stay zero before the area is judged not to be a structured one.</summary>
     private static readonly TimeSpan s_headerAppearanceTimeout = TimeSpan.FromSeconds(2);
@@ -92,7 +91,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
             if (IsReadOnly)
             {
                 throw new InvalidOperationException(
-                    $"The shared struct in {Describe()} was opened read-only (SHM_RDONLY): writing would fault. Use ReadOnlyValue to read, or open it with readOnly: false to write.");
+                    $"The shared struct in {Describe()} was opened read-only (SHM_RDONLY): writing would fault. Use ReadOnlyValue to read, or open it with SharedMemoryAccess.ReadWrite to write.");
             }
 
             return ref Unsafe.AsRef<T>(_attachment.Pointer + _dataOffset);
@@ -116,17 +115,15 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// </summary>
     /// <param name="key">The key every party uses (for example <see cref="IpcKey.FromFile"/>).</param>
     /// <param name="initializer">Sets the initial state (the struct starts zero-filled); null leaves it zero. If it throws, the area is removed and the exception propagates.</param>
-    /// <param name="permissions">Who may attach (default 0600).</param>
-    /// <param name="options">Timeouts and removal on dispose.</param>
+    /// <param name="options">Permissions (default 0600), timeouts and removal on dispose.</param>
     /// <returns>The area, initialized.</returns>
     /// <exception cref="IpcObjectExistsException">A segment with this key exists (perhaps left over from an earlier run: 'ipcs -m', 'ipcrm -M KEY').</exception>
     /// <exception cref="ArgumentException"><typeparamref name="T"/> cannot be shared (pointer field, automatic layout).</exception>
-    public static SharedStruct<T> Create(IpcKey key, SharedStructInitializer<T>? initializer = null, UnixFileMode permissions = DefaultPermissions, SharedStructOptions? options = null)
+    public static SharedStruct<T> Create(IpcKey key, SharedStructInitializer<T>? initializer = null, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash; // argument errors about T come before any system call
-        IpcPermissions.Validate(permissions);
-        ValidateOptions(options);
-        var segment = SharedMemorySegment.Create(key, SegmentSize(), permissions);
+        SharedMemoryCreateOptions create = SegmentOptions(options);
+        var segment = SharedMemorySegment.Create(key, SegmentSize(), create);
         return InitializeCreated(segment, initializer, options);
     }
 
@@ -136,13 +133,12 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="initializer">Runs only if this call creates the area.</param>
-    /// <param name="permissions">Permissions for a new area.</param>
-    /// <param name="options">Timeouts and removal on dispose.</param>
+    /// <param name="options">Permissions for a new area, timeouts and removal on dispose.</param>
     /// <returns>The area; <see cref="WasCreated"/> says whether this call created it.</returns>
     /// <exception cref="LayoutMismatchException">The existing area was created with a different layout.</exception>
     /// <exception cref="SharedAreaFormatException">The existing segment is not a structured area, or its creator died while initializing.</exception>
     /// <exception cref="TimeoutException">Another process is still initializing it after <see cref="SharedStructOptions.InitializationTimeout"/>.</exception>
-    public static SharedStruct<T> OpenOrCreate(IpcKey key, SharedStructInitializer<T>? initializer = null, UnixFileMode permissions = DefaultPermissions, SharedStructOptions? options = null)
+    public static SharedStruct<T> OpenOrCreate(IpcKey key, SharedStructInitializer<T>? initializer = null, SharedStructOptions? options = null)
     {
         if (key.IsPrivate)
         {
@@ -150,14 +146,13 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         }
 
         _ = StructLayoutSignature<T>.Hash;
-        IpcPermissions.Validate(permissions);
-        ValidateOptions(options);
+        SharedMemoryCreateOptions create = SegmentOptions(options);
         while (true)
         {
             SharedMemorySegment segment;
             try
             {
-                segment = SharedMemorySegment.Create(key, SegmentSize(), permissions);
+                segment = SharedMemorySegment.Create(key, SegmentSize(), create);
             }
             catch (IpcObjectExistsException)
             {
@@ -177,28 +172,51 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
 
     /// <summary>Opens an existing area, waiting while its creator is still initializing it.</summary>
     /// <param name="key">The key.</param>
-    /// <param name="readOnly">Attach with SHM_RDONLY: only <see cref="ReadOnlyValue"/> works.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY: only <see cref="ReadOnlyValue"/> works.</param>
     /// <param name="options">Timeouts and removal on dispose.</param>
     /// <returns>The area, ready.</returns>
     /// <exception cref="IpcObjectNotFoundException">No segment has this key.</exception>
     /// <exception cref="LayoutMismatchException">The area was created with a different layout (the message shows both).</exception>
     /// <exception cref="SharedAreaFormatException">The segment is not a structured area (no header: try <see cref="OpenRaw"/>), or its creator died while initializing.</exception>
     /// <exception cref="TimeoutException">The creator is still initializing after <see cref="SharedStructOptions.InitializationTimeout"/>.</exception>
-    public static SharedStruct<T> Open(IpcKey key, bool readOnly = false, SharedStructOptions? options = null)
+    public static SharedStruct<T> Open(IpcKey key, SharedMemoryAccess access = SharedMemoryAccess.ReadWrite, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash;
+        bool readOnly = SharedMemorySegment.IsReadOnly(access);
         ValidateOptions(options);
         return OpenHeader(SharedMemorySegment.Open(key), readOnly, options);
     }
 
-    /// <summary>Opens an existing area by segment id (for example an IPC_PRIVATE one).</summary>
-    /// <param name="id">The shmid.</param>
-    /// <param name="readOnly">Attach with SHM_RDONLY.</param>
+    /// <summary>Opens an existing area, if there is one, waiting while its creator is still initializing it.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="area">The area, when the result is <see langword="true"/>.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY.</param>
     /// <param name="options">Timeouts and removal on dispose.</param>
-    /// <returns>The area, ready.</returns>
-    public static SharedStruct<T> OpenById(int id, bool readOnly = false, SharedStructOptions? options = null)
+    /// <returns><see langword="false"/> when no segment has this key; every other failure throws as <see cref="Open"/> does.</returns>
+    public static bool TryOpen(IpcKey key, [NotNullWhen(true)] out SharedStruct<T>? area, SharedMemoryAccess access = SharedMemoryAccess.ReadWrite, SharedStructOptions? options = null)
     {
         _ = StructLayoutSignature<T>.Hash;
+        bool readOnly = SharedMemorySegment.IsReadOnly(access);
+        ValidateOptions(options);
+        if (!SharedMemorySegment.TryOpen(key, out SharedMemorySegment? segment))
+        {
+            area = null;
+            return false;
+        }
+
+        area = OpenHeader(segment, readOnly, options);
+        return true;
+    }
+
+    /// <summary>Opens an existing area by segment id (for example an IPC_PRIVATE one).</summary>
+    /// <param name="id">The shmid.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY.</param>
+    /// <param name="options">Timeouts and removal on dispose.</param>
+    /// <returns>The area, ready.</returns>
+    public static SharedStruct<T> OpenById(int id, SharedMemoryAccess access = SharedMemoryAccess.ReadWrite, SharedStructOptions? options = null)
+    {
+        _ = StructLayoutSignature<T>.Hash;
+        bool readOnly = SharedMemorySegment.IsReadOnly(access);
         ValidateOptions(options);
         return OpenHeader(SharedMemorySegment.OpenById(id), readOnly, options);
     }
@@ -210,14 +228,13 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="initializer">Sets the initial state; null leaves it zero.</param>
-    /// <param name="permissions">Who may attach.</param>
-    /// <param name="options">Removal on dispose.</param>
+    /// <param name="options">Permissions (default 0600) and removal on dispose.</param>
     /// <returns>The area.</returns>
     /// <exception cref="IpcObjectExistsException">A segment with this key exists.</exception>
-    public static SharedStruct<T> CreateRaw(IpcKey key, SharedStructInitializer<T>? initializer = null, UnixFileMode permissions = DefaultPermissions, SharedStructOptions? options = null)
+    public static SharedStruct<T> CreateRaw(IpcKey key, SharedStructInitializer<T>? initializer = null, SharedStructOptions? options = null)
     {
-        IpcPermissions.Validate(permissions);
-        var segment = SharedMemorySegment.Create(key, sizeof(T), permissions);
+        SharedMemoryCreateOptions create = SegmentOptions(options);
+        var segment = SharedMemorySegment.Create(key, sizeof(T), create);
         SharedMemoryAttachment? attachment = null;
         try
         {
@@ -239,25 +256,31 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     /// caller vouches for the layout: only the size is checked.
     /// </summary>
     /// <param name="key">The key.</param>
-    /// <param name="readOnly">Attach with SHM_RDONLY.</param>
-    /// <param name="exactSize">Require the segment to be exactly <c>sizeof(T)</c> bytes (default); with false, a larger segment is accepted and its start is used.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY.</param>
+    /// <param name="size"><see cref="RawSizeMatch.Exact"/> (default) requires the segment to be exactly <c>sizeof(T)</c> bytes; <see cref="RawSizeMatch.AtLeast"/> accepts a larger segment and uses its start.</param>
     /// <param name="options">Removal on dispose.</param>
     /// <returns>The area.</returns>
     /// <exception cref="LayoutMismatchException">The segment's size does not fit <typeparamref name="T"/>.</exception>
-    public static SharedStruct<T> OpenRaw(IpcKey key, bool readOnly = false, bool exactSize = true, SharedStructOptions? options = null) =>
-        OpenRawSegment(SharedMemorySegment.Open(key), readOnly, exactSize, options);
+    public static SharedStruct<T> OpenRaw(IpcKey key, SharedMemoryAccess access = SharedMemoryAccess.ReadWrite, RawSizeMatch size = RawSizeMatch.Exact, SharedStructOptions? options = null) =>
+        OpenRawSegment(SharedMemorySegment.Open, key, access, size, options);
 
     /// <summary>Opens a raw area (no header) by segment id.</summary>
     /// <param name="id">The shmid.</param>
-    /// <param name="readOnly">Attach with SHM_RDONLY.</param>
-    /// <param name="exactSize">Require the segment to be exactly <c>sizeof(T)</c> bytes.</param>
+    /// <param name="access"><see cref="SharedMemoryAccess.ReadOnly"/> attaches with SHM_RDONLY.</param>
+    /// <param name="size">Whether the segment must be exactly <c>sizeof(T)</c> bytes or at least that.</param>
     /// <param name="options">Removal on dispose.</param>
     /// <returns>The area.</returns>
-    public static SharedStruct<T> OpenRawById(int id, bool readOnly = false, bool exactSize = true, SharedStructOptions? options = null) =>
-        OpenRawSegment(SharedMemorySegment.OpenById(id), readOnly, exactSize, options);
+    public static SharedStruct<T> OpenRawById(int id, SharedMemoryAccess access = SharedMemoryAccess.ReadWrite, RawSizeMatch size = RawSizeMatch.Exact, SharedStructOptions? options = null) =>
+        OpenRawSegment(SharedMemorySegment.OpenById, id, access, size, options);
 
     /// <summary>Removes the segment (IPC_RMID). Attachments stay usable until they are detached; the key is free at once.</summary>
+    /// <exception cref="IpcObjectNotFoundException">It was already removed.</exception>
     public void Remove() => _segment.Remove();
+
+    /// <summary>Removes the segment (IPC_RMID) unless it is gone already.</summary>
+    /// <returns><see langword="true"/> when this call removed it (or marked it for removal); <see langword="false"/> when it was removed already.</returns>
+    /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
+    public bool TryRemove() => _segment.TryRemove();
 
     /// <summary>Detaches the area (shmdt), and removes the segment if <see cref="RemoveOnDispose"/> is set. Idempotent.</summary>
     public void Dispose()
@@ -329,9 +352,18 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         }
     }
 
+    /// <summary>Checks the options and gives the segment's: the permissions. Removal on dispose stays with the area, which owns the segment object.</summary>
+    private static SharedMemoryCreateOptions SegmentOptions(SharedStructOptions? options)
+    {
+        ValidateOptions(options);
+        UnixFileMode permissions = options?.Permissions ?? IpcPermissions.Default;
+        IpcPermissions.Validate(permissions, nameof(options));
+        return new SharedMemoryCreateOptions { Permissions = permissions };
+    }
+
     private static SharedStruct<T> OpenHeader(SharedMemorySegment segment, bool readOnly, SharedStructOptions? options)
     {
-        SharedMemoryAttachment attachment = segment.Attach(readOnly);
+        SharedMemoryAttachment attachment = segment.Attach(readOnly ? SharedMemoryAccess.ReadOnly : SharedMemoryAccess.ReadWrite);
         try
         {
             int creator = WaitUntilReady(segment, attachment, options?.InitializationTimeout ?? TimeSpan.FromSeconds(30));
@@ -362,7 +394,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
         SharedAreaWaitOutcome outcome = handshake.WaitUntilSettled(
             deadline,
             s_headerAppearanceTimeout,
-            () => segment.GetInfo() is { } info && ProcessIdentity.IsRunningSince(info.CreatorProcessId, info.LastChangeTime),
+            segment.IsCreatorRunning,
             state => CheckMagic(segment, where, state, Volatile.Read(ref header->Magic)));
         switch (outcome)
         {
@@ -468,8 +500,17 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
     private static SharedAreaFormatException NotStructured(SharedMemorySegment segment, string where, string reason) =>
         new($"The {where} is not a structured area: {reason}. If a C program made it as a bare struct, open it with OpenRaw; if it is a leftover, remove it ('ipcrm -m {segment.Id}').", segment.Key, segment.Id);
 
-    private static SharedStruct<T> OpenRawSegment(SharedMemorySegment segment, bool readOnly, bool exactSize, SharedStructOptions? options)
+    private static SharedStruct<T> OpenRawSegment<TName>(Func<TName, SharedMemorySegment> open, TName name, SharedMemoryAccess access, RawSizeMatch size, SharedStructOptions? options)
     {
+        // Arguments are checked before the segment is opened, so a bad one leaves nothing behind.
+        bool readOnly = SharedMemorySegment.IsReadOnly(access);
+        bool exactSize = size switch
+        {
+            RawSizeMatch.Exact => true,
+            RawSizeMatch.AtLeast => false,
+            _ => throw new ArgumentOutOfRangeException(nameof(size), size, "Size is RawSizeMatch.Exact or RawSizeMatch.AtLeast."),
+        };
+        SharedMemorySegment segment = open(name);
         if (segment.Size < sizeof(T) || (exactSize && segment.Size != sizeof(T)))
         {
             string where = IpcErrors.Describe(IpcObjectKind.SharedMemory, segment.Key, segment.Id);
@@ -480,7 +521,7 @@ public sealed unsafe class SharedStruct<[DynamicallyAccessedMembers(StructLayout
 
         // The creator pid is read before attaching, so a segment removed in between cannot leave a mapping behind.
         int creatorProcessId = SharedMemorySegment.Stat(segment.Id, segment.Key).CreatorProcessId;
-        SharedMemoryAttachment attachment = segment.Attach(readOnly);
+        SharedMemoryAttachment attachment = segment.Attach(readOnly ? SharedMemoryAccess.ReadOnly : SharedMemoryAccess.ReadWrite);
         return new SharedStruct<T>(segment, attachment, raw: true, creatorProcessId)
         {
             RemoveOnDispose = options?.RemoveOnDispose == true,

@@ -15,8 +15,6 @@ namespace SysV.Ipc;
 /// </remarks>
 public sealed class IpcEvent : IDisposable
 {
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly SemaphoreSet _set;
     private readonly int _index;
     private readonly bool _ownsSet;
@@ -45,18 +43,17 @@ public sealed class IpcEvent : IDisposable
     /// <param name="mode">The mode.</param>
     /// <param name="initiallySet">Whether the event starts signalled.</param>
     /// <returns>For an event not set: 1 for manual reset, 0 for auto reset; the other value when set.</returns>
-    public static short InitialValue(EventResetMode mode, bool initiallySet = false) =>
-        initiallySet ? SetValue(mode) : (short)(1 - SetValue(ValidateMode(mode)));
+    public static int InitialValue(EventResetMode mode, bool initiallySet = false) =>
+        initiallySet ? SetValue(mode) : 1 - SetValue(ValidateMode(mode));
 
     /// <summary>Creates an event in a new set of one semaphore.</summary>
     /// <param name="key">The key.</param>
     /// <param name="mode">Manual or auto reset.</param>
     /// <param name="initiallySet">Whether it starts signalled.</param>
-    /// <param name="permissions">Who may use it.</param>
-    /// <param name="options">Removal on dispose.</param>
+    /// <param name="options">Permissions (default 0600) and removal on dispose.</param>
     /// <returns>The event.</returns>
-    public static IpcEvent Create(IpcKey key, EventResetMode mode, bool initiallySet = false, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null) =>
-        new(SemaphoreSet.Create(key, 1, [InitialValue(mode, initiallySet)], permissions, options), 0, mode, ownsSet: true);
+    public static IpcEvent Create(IpcKey key, EventResetMode mode, bool initiallySet = false, SemaphoreSetCreateOptions? options = null) =>
+        new(SemaphoreSet.Create(key, 1, [InitialValue(mode, initiallySet)], options), 0, mode, ownsSet: true);
 
     /// <summary>Opens an event made by <see cref="Create"/>; pass the same mode.</summary>
     /// <param name="key">The key.</param>
@@ -67,6 +64,19 @@ public sealed class IpcEvent : IDisposable
     {
         ValidateMode(mode);
         return new(SemaphoreSet.Open(key, options), 0, mode, ownsSet: true);
+    }
+
+    /// <summary>Opens an event made by <see cref="Create"/>, if there is one; pass the same mode.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="mode">The mode it was created with.</param>
+    /// <param name="ipcEvent">The event, when the result is <see langword="true"/>.</param>
+    /// <param name="options">How long to wait for initialization.</param>
+    /// <returns><see langword="false"/> when no semaphore set has this key; other failures throw as Open does.</returns>
+    public static bool TryOpen(IpcKey key, EventResetMode mode, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IpcEvent? ipcEvent, SemaphoreSetOpenOptions? options = null)
+    {
+        ValidateMode(mode);
+        ipcEvent = SemaphoreSet.TryOpen(key, out SemaphoreSet? set, options) ? new IpcEvent(set, 0, mode, ownsSet: true) : null;
+        return ipcEvent is not null;
     }
 
     /// <summary>An event at <paramref name="index"/> of a set that holds other things too (initialized with <see cref="InitialValue"/>); disposing it leaves the set alone.</summary>
@@ -114,7 +124,7 @@ public sealed class IpcEvent : IDisposable
         }
         else
         {
-            _set.Wait(_index, 1, undo: false, cancellationToken);
+            _set.Wait(_index, 1, flags: SemaphoreOperationFlags.None, cancellationToken);
         }
     }
 
@@ -125,7 +135,7 @@ public sealed class IpcEvent : IDisposable
     public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Mode == EventResetMode.ManualReset
             ? _set.TryWaitForZero(_index, timeout, cancellationToken)
-            : _set.TryWait(_index, timeout, 1, undo: false, cancellationToken);
+            : _set.TryWait(_index, timeout, 1, flags: SemaphoreOperationFlags.None, cancellationToken);
 
     /// <summary>Disposes the set object if this event created or opened it.</summary>
     public void Dispose()
@@ -139,7 +149,7 @@ public sealed class IpcEvent : IDisposable
     /// <inheritdoc/>
     public override string ToString() => $"IpcEvent ({Mode}) {_index} of {_set}";
 
-    private static short SetValue(EventResetMode mode) => mode == EventResetMode.ManualReset ? (short)0 : (short)1;
+    private static int SetValue(EventResetMode mode) => mode == EventResetMode.ManualReset ? 0 : 1;
 
     private static EventResetMode ValidateMode(EventResetMode mode) =>
         mode is EventResetMode.ManualReset or EventResetMode.AutoReset

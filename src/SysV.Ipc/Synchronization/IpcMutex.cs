@@ -24,8 +24,7 @@ namespace SysV.Ipc;
 /// </remarks>
 public sealed class IpcMutex : IDisposable
 {
-    private const UnixFileMode DefaultPermissions = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private static readonly short[] s_initialValues = [1, 0];
+    private static readonly int[] s_initialValues = [1, 0];
 
     private readonly SemaphoreSet _set;
     private readonly bool _ownsSet;
@@ -57,20 +56,18 @@ public sealed class IpcMutex : IDisposable
 
     /// <summary>Creates a mutex in a new semaphore set of two semaphores (lock free, flag clear).</summary>
     /// <param name="key">The key every party uses.</param>
-    /// <param name="permissions">Who may use it (default 0600).</param>
-    /// <param name="options">Removal on dispose.</param>
+    /// <param name="options">Permissions (default 0600) and removal on dispose.</param>
     /// <returns>The mutex, not held.</returns>
     /// <exception cref="IpcObjectExistsException">A semaphore set with this key exists.</exception>
-    public static IpcMutex Create(IpcKey key, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null) =>
-        new(SemaphoreSet.Create(key, 2, s_initialValues, permissions, options), 0, ownsSet: true);
+    public static IpcMutex Create(IpcKey key, SemaphoreSetCreateOptions? options = null) =>
+        new(SemaphoreSet.Create(key, 2, s_initialValues, options), 0, ownsSet: true);
 
     /// <summary>Opens the mutex with this key, or creates it.</summary>
     /// <param name="key">The key.</param>
-    /// <param name="permissions">Permissions for a new set.</param>
-    /// <param name="options">Options for a new set.</param>
+    /// <param name="options">Permissions and options for a new set.</param>
     /// <returns>The mutex.</returns>
-    public static IpcMutex OpenOrCreate(IpcKey key, UnixFileMode permissions = DefaultPermissions, SemaphoreSetCreateOptions? options = null) =>
-        new(SemaphoreSet.OpenOrCreate(key, 2, s_initialValues, permissions, options), 0, ownsSet: true);
+    public static IpcMutex OpenOrCreate(IpcKey key, SemaphoreSetCreateOptions? options = null) =>
+        new(SemaphoreSet.OpenOrCreate(key, 2, s_initialValues, options), 0, ownsSet: true);
 
     /// <summary>Opens an existing mutex (waiting until its creator initialized it).</summary>
     /// <param name="key">The key.</param>
@@ -78,6 +75,17 @@ public sealed class IpcMutex : IDisposable
     /// <returns>The mutex.</returns>
     /// <exception cref="IpcObjectNotFoundException">No semaphore set has this key.</exception>
     public static IpcMutex Open(IpcKey key, SemaphoreSetOpenOptions? options = null) => FromOpenedSet(SemaphoreSet.Open(key, options));
+
+    /// <summary>Opens an existing mutex, if there is one (waiting until its creator initialized it).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="mutex">The mutex, when the result is <see langword="true"/>.</param>
+    /// <param name="options">How long to wait for initialization.</param>
+    /// <returns><see langword="false"/> when no semaphore set has this key; other failures throw as Open does.</returns>
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IpcMutex? mutex, SemaphoreSetOpenOptions? options = null)
+    {
+        mutex = SemaphoreSet.TryOpen(key, out SemaphoreSet? set, options) ? FromOpenedSet(set) : null;
+        return mutex is not null;
+    }
 
     /// <summary>Opens an existing mutex by semaphore set id.</summary>
     /// <param name="id">The semid.</param>
@@ -184,7 +192,7 @@ public sealed class IpcMutex : IDisposable
         {
             if (held)
             {
-                _set.Release(_lock, 1, undo: true);
+                _set.Release(_lock, 1, flags: SemaphoreOperationFlags.Undo);
                 held = false;
             }
 
@@ -239,7 +247,7 @@ public sealed class IpcMutex : IDisposable
             if (!_set.Operate(release))
             {
                 // The flag was 0: someone changed the semaphores outside the protocol (SETVAL, SETALL). Free the lock anyway.
-                _set.Release(_lock, 1, undo: true);
+                _set.Release(_lock, 1, flags: SemaphoreOperationFlags.Undo);
                 throw new InvalidOperationException(
                     $"The owned flag (semaphore {_owned}) of the mutex on {_set} was 0 while this process held the lock: something changed the semaphores outside the mutex protocol. The lock was released.");
             }
@@ -257,7 +265,7 @@ public sealed class IpcMutex : IDisposable
     private bool WaitForLock(TimeSpan timeout, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        bool taken = _set.TryWait(_lock, TimeSpan.Zero, 1, undo: true);
+        bool taken = _set.TryWait(_lock, TimeSpan.Zero, 1, flags: SemaphoreOperationFlags.Undo);
         if (taken || timeout == TimeSpan.Zero)
         {
             return taken;
@@ -266,7 +274,7 @@ public sealed class IpcMutex : IDisposable
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         try
         {
-            return _set.TryWait(_lock, timeout, 1, undo: true, linked.Token);
+            return _set.TryWait(_lock, timeout, 1, flags: SemaphoreOperationFlags.Undo, linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -191,7 +191,7 @@ public sealed class DisposeRaceTests : IpcLeakGuard
     private static Subject Struct(string call)
     {
         var area = SharedStruct<Counters>.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
-        var observer = SharedStruct<Counters>.OpenById(area.Id, readOnly: true);
+        var observer = SharedStruct<Counters>.OpenById(area.Id, SharedMemoryAccess.ReadOnly);
         return new Subject
         {
             Call = call == "value"
@@ -371,7 +371,7 @@ public sealed class DisposeRaceTests : IpcLeakGuard
         other.RemoveOnDispose = true;
         long taken = 0, given = 0, releasedByRacer = 0;
         var never = new CancellationTokenSource();
-        var values = new short[2];
+        var values = new int[2];
         Action action = call switch
         {
             "wait" => () => { set.Wait(0); Interlocked.Increment(ref taken); },
