@@ -86,7 +86,7 @@ internal static class Scenarios
     {
         using var segment = SharedMemorySegment.Create(IpcKey.Private, 4096, options: new() { RemoveOnDispose = true });
         using (SharedMemoryAttachment writable = segment.Attach())
-        using (SharedMemoryAttachment readOnly = segment.Attach(readOnly: true))
+        using (SharedMemoryAttachment readOnly = segment.Attach(SharedMemoryAccess.ReadOnly))
         {
             writable.Write(8, 0x1122334455667788L);
             Check(readOnly.Read<long>(8) == 0x1122334455667788L, "a read-only attachment sees the write");

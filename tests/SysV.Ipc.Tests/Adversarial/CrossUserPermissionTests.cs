@@ -1,6 +1,5 @@
 using System.Globalization;
 using SysV.Ipc.Interop;
-using SysV.Ipc.Tests.Foundation;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
@@ -27,8 +26,8 @@ public sealed class CrossUserPermissionTests : IpcLeakGuard
     {
         foreach (UnixFileMode mode in new[] { Private, Readable })
         {
-            using var area = SharedStruct<Counter>.Create(IpcKey.Private, (ref Counter c) => c.Value = 41, mode, new() { RemoveOnDispose = true });
-            using var mutex = IpcMutex.Create(IpcKey.Private, mode, new() { RemoveOnDispose = true });
+            using var area = SharedStruct<Counter>.Create(IpcKey.Private, (ref Counter c) => c.Value = 41, new() { Permissions = mode, RemoveOnDispose = true });
+            using var mutex = IpcMutex.Create(IpcKey.Private, new() { Permissions = mode, RemoveOnDispose = true });
             using var channel = SharedMemoryChannel.Create(IpcKey.Private, 64 * 1024, new() { RemoveOnDispose = true, Permissions = mode });
             using SharedMemoryChannelWriter writer = channel.OpenWriter();
             writer.Write("for the reader"u8, TimeSpan.FromSeconds(10));
@@ -78,10 +77,10 @@ public sealed class CrossUserPermissionTests : IpcLeakGuard
 
         int area = int.Parse(areaId, CultureInfo.InvariantCulture);
         var quick = new SharedStructOptions { InitializationTimeout = TimeSpan.FromSeconds(5) };
-        ChildReport.Step("areaReadWrite", () => SharedStruct<Counter>.OpenById(area, readOnly: false, quick).Dispose());
+        ChildReport.Step("areaReadWrite", () => SharedStruct<Counter>.OpenById(area, SharedMemoryAccess.ReadWrite, quick).Dispose());
         ChildReport.Step("areaReadOnly", () =>
         {
-            using var opened = SharedStruct<Counter>.OpenById(area, readOnly: true, quick);
+            using var opened = SharedStruct<Counter>.OpenById(area, SharedMemoryAccess.ReadOnly, quick);
             if (opened.ReadOnlyValue.Value != 41)
             {
                 throw new InvalidOperationException($"read {opened.ReadOnlyValue.Value}, not 41");

@@ -64,7 +64,7 @@ public sealed class SharedStructCorruptionFuzzTests : IpcLeakGuard
         }
 
         Assert.Throws<SharedAreaFormatException>(() => SharedStruct<Sample>.OpenById(area.Id).Dispose());
-        Assert.Throws<SharedAreaFormatException>(() => SharedStruct<Sample>.OpenById(area.Id, readOnly: true).Dispose());
+        Assert.Throws<SharedAreaFormatException>(() => SharedStruct<Sample>.OpenById(area.Id, SharedMemoryAccess.ReadOnly).Dispose());
     }
 
     private static int FuzzInChild(string areaIdText, string canaryIdText, string roundsText)
@@ -72,7 +72,7 @@ public sealed class SharedStructCorruptionFuzzTests : IpcLeakGuard
         int areaId = int.Parse(areaIdText, CultureInfo.InvariantCulture);
         using var segment = SharedMemorySegment.OpenById(areaId);
         using SharedMemoryAttachment raw = segment.Attach();
-        using SharedMemoryAttachment canary = SharedMemorySegment.OpenById(int.Parse(canaryIdText, CultureInfo.InvariantCulture)).Attach(readOnly: true);
+        using SharedMemoryAttachment canary = SharedMemorySegment.OpenById(int.Parse(canaryIdText, CultureInfo.InvariantCulture)).Attach(SharedMemoryAccess.ReadOnly);
         byte[] original = raw.ReadOnlySpan.ToArray();
         var options = new SharedStructOptions { InitializationTimeout = TimeSpan.FromMilliseconds(100) };
         long dataSize = Marshal.SizeOf<Sample>();
@@ -88,7 +88,7 @@ public sealed class SharedStructCorruptionFuzzTests : IpcLeakGuard
                 string outcome;
                 try
                 {
-                    using SharedStruct<Sample> opened = SharedStruct<Sample>.OpenById(areaId, readOnly: mode == 1, options);
+                    using SharedStruct<Sample> opened = SharedStruct<Sample>.OpenById(areaId, mode == 1 ? SharedMemoryAccess.ReadOnly : SharedMemoryAccess.ReadWrite, options);
                     long counter = opened.ReadOnlyValue.Counter; // the data must be readable when the open succeeded
                     outcome = "opened";
                     GC.KeepAlive(counter);

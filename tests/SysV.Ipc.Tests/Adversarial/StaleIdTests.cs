@@ -64,13 +64,13 @@ public sealed class StaleIdTests : IpcLeakGuard
         using var stale = SemaphoreSet.OpenById(two.Id);
         two.Remove();
         ForceNextId("sem", two.Id);
-        short[] hundred = Enumerable.Range(0, 100).Select(i => (short)(i + 10)).ToArray();
+        int[] hundred = Enumerable.Range(0, 100).Select(i => (i + 10)).ToArray();
         using var large = SemaphoreSet.Create(IpcKey.Private, 100, hundred, options: new() { RemoveOnDispose = true });
         Check(large.Id == two.Id, $"the kernel gave id {large.Id}, not {two.Id}");
 
         // The caller's span holds 2 values; what follows it must stay untouched.
-        short[] buffer = new short[2 + 98];
-        Array.Fill(buffer, (short)0x5A5A);
+        int[] buffer = new int[2 + 98];
+        Array.Fill(buffer, 0x5A5A);
         try
         {
             stale.GetValues(buffer.AsSpan(0, stale.Count));
@@ -79,13 +79,13 @@ public sealed class StaleIdTests : IpcLeakGuard
         {
         }
 
-        Check(buffer.AsSpan(2).IndexOfAnyExcept((short)0x5A5A) < 0, "GetValues wrote past the caller's span");
+        Check(buffer.AsSpan(2).IndexOfAnyExcept(0x5A5A) < 0, "GetValues wrote past the caller's span");
 
         // SetValues with 2 values must not make the kernel read 100 (98 from past the span).
         try
         {
             stale.SetValues([7, 7]);
-            short[] after = new short[100];
+            int[] after = new int[100];
             large.GetValues(after);
             Check(after.AsSpan(2).SequenceEqual(hundred.AsSpan(2)), "SetValues changed semaphores past the 2 it was given");
         }

@@ -52,7 +52,7 @@ public sealed class ChannelStatusTests : IpcLeakGuard
         Assert.Single(status.Participants, p => p.Role == ChannelRole.Producer && p.ProcessId == Environment.ProcessId);
 
         using SharedMemorySegment segment = SharedMemorySegment.OpenById(channel.Id);
-        using SharedMemoryAttachment readOnly = segment.Attach(readOnly: true);
+        using SharedMemoryAttachment readOnly = segment.Attach(SharedMemoryAccess.ReadOnly);
         SharedMemoryChannelStatus? fromOutside = SharedMemoryChannelStatus.TryRead(readOnly);
         Assert.NotNull(fromOutside);
         Assert.Equal(3, fromOutside.MessagesWaiting);
@@ -72,7 +72,7 @@ public sealed class ChannelStatusTests : IpcLeakGuard
     {
         using SharedStruct<Counters> area = SharedStruct<Counters>.Create(TestKeys.Unique(), options: new SharedStructOptions { RemoveOnDispose = true });
         using SharedMemorySegment segment = SharedMemorySegment.OpenById(area.Id);
-        using SharedMemoryAttachment readOnly = segment.Attach(readOnly: true);
+        using SharedMemoryAttachment readOnly = segment.Attach(SharedMemoryAccess.ReadOnly);
         SharedStructAreaInfo? info = SharedStructAreaInfo.TryRead(readOnly);
         Assert.NotNull(info);
         Assert.Equal(16, info.DataSize);
@@ -84,7 +84,7 @@ public sealed class ChannelStatusTests : IpcLeakGuard
         Assert.Null(SharedMemoryChannelStatus.TryRead(readOnly));
 
         using var plain = SharedMemorySegment.Create(TestKeys.Unique(), 8192, options: new() { RemoveOnDispose = true });
-        using SharedMemoryAttachment plainView = plain.Attach(readOnly: true);
+        using SharedMemoryAttachment plainView = plain.Attach(SharedMemoryAccess.ReadOnly);
         Assert.Null(SharedStructAreaInfo.TryRead(plainView));
         Assert.Null(SharedMemoryChannelStatus.TryRead(plainView));
     }

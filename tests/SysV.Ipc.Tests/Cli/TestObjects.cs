@@ -27,7 +27,7 @@ internal sealed class TestObjects : IDisposable
             attached.Lock(); // ipcs status "locked" (root, or CAP_IPC_LOCK, as the tests run)
             LibrarySegment = attached;
 
-            var queue = MessageQueue.Create(TestKeys.Unique(), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            var queue = MessageQueue.Create(TestKeys.Unique(), new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite });
             queue.RemoveOnDispose = true;
             _owned.Add(queue);
             queue.Send(1, new byte[111]);
@@ -39,7 +39,7 @@ internal sealed class TestObjects : IDisposable
             set.Release(1);
             LibrarySemaphores = set;
 
-            var doomed = SharedMemorySegment.Create(TestKeys.Unique(), 1_500_000, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            var doomed = SharedMemorySegment.Create(TestKeys.Unique(), 1_500_000, new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead });
             _owned.Add(doomed.Attach()); // detached last, which frees it
             doomed.Remove();
             RemovedSegmentId = doomed.Id;

@@ -3,7 +3,7 @@ using SysV.Ipc.Interop;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Core;
 
 /// <summary>
 /// The exception hierarchy and the errno mapping for the errors not produced by the shared-memory tests:

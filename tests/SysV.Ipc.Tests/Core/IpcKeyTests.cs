@@ -1,7 +1,7 @@
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Core;
 
 public sealed class IpcKeyTests
 {

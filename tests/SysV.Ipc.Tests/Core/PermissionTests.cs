@@ -3,7 +3,7 @@ using SysV.Ipc.Interop;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Core;
 
 /// <summary>
 /// EACCES and EPERM for real: the segment belongs to root, and a child runs as user nobody (setpriv, no
@@ -18,7 +18,7 @@ public sealed class PermissionTests : IpcLeakGuard
     public void AnotherUser_WithoutReadPermission_CannotOpen()
     {
         IpcKey key = TestKeys.Unique();
-        using var segment = SharedMemorySegment.Create(key, 64, UnixFileMode.UserRead | UnixFileMode.UserWrite, new() { RemoveOnDispose = true });
+        using var segment = SharedMemorySegment.Create(key, 64, new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite, RemoveOnDispose = true });
         Dictionary<string, ChildReport.Outcome> report = RunAsNobody(TryAsNobody, key, segment.Id);
 
         ChildReport.Outcome open = report["open"];
@@ -34,7 +34,7 @@ public sealed class PermissionTests : IpcLeakGuard
     {
         IpcKey key = TestKeys.Unique();
         const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead;
-        using var segment = SharedMemorySegment.Create(key, 64, mode, new() { RemoveOnDispose = true });
+        using var segment = SharedMemorySegment.Create(key, 64, new() { Permissions = mode, RemoveOnDispose = true });
         using (SharedMemoryAttachment attachment = segment.Attach())
         {
             attachment.Write(0, 0x600DL);
@@ -55,7 +55,7 @@ public sealed class PermissionTests : IpcLeakGuard
     {
         IpcKey key = TestKeys.Unique();
         const UnixFileMode all = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        using var segment = SharedMemorySegment.Create(key, 64, all, new() { RemoveOnDispose = true });
+        using var segment = SharedMemorySegment.Create(key, 64, new() { Permissions = all, RemoveOnDispose = true });
         Dictionary<string, ChildReport.Outcome> report = RunAsNobody(TryAsNobody, key, segment.Id);
 
         Assert.True(report["attach"].Succeeded, report["attach"].Message);
@@ -137,7 +137,7 @@ public sealed class PermissionTests : IpcLeakGuard
             return RemoteExecutor.SuccessExitCode;
         }
 
-        ChildReport.Step("attachReadOnly", () => segment.Attach(readOnly: true).Dispose());
+        ChildReport.Step("attachReadOnly", () => segment.Attach(SharedMemoryAccess.ReadOnly).Dispose());
         ChildReport.Step("attach", () => segment.Attach().Dispose());
         ChildReport.Step("lock", segment.Lock);
         ChildReport.Step("setOwner", () => segment.SetOwner(IsolatedChild.NobodyId, IsolatedChild.NobodyId));

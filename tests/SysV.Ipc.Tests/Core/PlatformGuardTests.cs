@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Core;
 
 /// <summary>
 /// The guard that stops a non-Linux or other-architecture process before any libc call. Only Linux x64/arm64

@@ -36,7 +36,7 @@ public sealed class TimeoutRuleTests : IpcLeakGuard
     [MemberData(nameof(Forever))]
     public void SemaphoreWaits_WaitUntilReleased(TimeSpan forever)
     {
-        using var set = SemaphoreSet.Create(IpcKey.Private, 2, new short[] { 0, 1 }, options: new() { RemoveOnDispose = true });
+        using var set = SemaphoreSet.Create(IpcKey.Private, 2, new int[] { 0, 1 }, options: new() { RemoveOnDispose = true });
         WaitsUntil(() => set.TryWait(0, forever), () => set.Release(0), () => set.GetWaitingCount(0) > 0);
         WaitsUntil(() => set.TryOperate([SemaphoreOperation.Wait(0)], forever), () => set.Release(0), () => set.GetWaitingCount(0) > 0);
         WaitsUntil(() => set.TryWaitForZero(1, forever), () => set.SetValue(1, 0), () => set.GetZeroWaitingCount(1) > 0);

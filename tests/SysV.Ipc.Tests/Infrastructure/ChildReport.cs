@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Infrastructure;
 
 /// <summary>
 /// How a child process reports what each step did: one line "STEP|ok" or "STEP|ExceptionType|errno|message",

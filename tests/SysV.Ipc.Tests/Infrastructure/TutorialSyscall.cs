@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Infrastructure;
 
 /// <summary>
 /// The tutorial's shared area, <c>struct _syscall { signed char id; ...; char buf[BUFSIZE_MAX]; }</c>, as

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using SysV.Ipc.Tests.Infrastructure;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Infrastructure;
 
 /// <summary>Reads what util-linux's ipcmk/ipcs print, and /proc/sysvipc as raw text: independent of the code under test.</summary>
 internal static partial class UtilLinux

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Inspection;
 
 /// <summary>IpcSystem against objects made by ipcmk, the raw text of /proc/sysvipc, and ipcs -l / -u.</summary>
 public sealed partial class IpcSystemTests : IpcLeakGuard

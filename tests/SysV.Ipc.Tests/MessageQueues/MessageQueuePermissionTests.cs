@@ -19,7 +19,7 @@ public sealed class MessageQueuePermissionTests : IpcLeakGuard
     public void OtherUser_ReadOnlyAccess_CanReceiveButNotSendChangeOrRemove()
     {
         IpcKey key = TestKeys.Unique();
-        using var queue = MessageQueue.Create(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        using var queue = MessageQueue.Create(key, new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead });
         queue.RemoveOnDispose = true;
         queue.Send(8, Queues.Text("for anyone who may read"));
         string output = RunAsNobody(key);

@@ -10,7 +10,7 @@ public sealed class MessageQueueTests : IpcLeakGuard
     public void Create_Open_OpenOrCreate_OpenById_NameTheSameQueue()
     {
         IpcKey key = TestKeys.Unique();
-        using var created = MessageQueue.Create(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        using var created = MessageQueue.Create(key, new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead });
         created.RemoveOnDispose = true;
         using var opened = MessageQueue.Open(key);
         using var either = MessageQueue.OpenOrCreate(key);
@@ -377,7 +377,7 @@ public sealed class MessageQueueTests : IpcLeakGuard
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.Receive(new byte[8], out _, default, (MessageReceiveOptions)2));
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetMaxBytes(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetPermissions(UnixFileMode.SetUser | UnixFileMode.UserRead));
-        Assert.Throws<ArgumentOutOfRangeException>(() => MessageQueue.Create(TestKeys.Unique(), UnixFileMode.StickyBit));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MessageQueue.Create(TestKeys.Unique(), new() { Permissions = UnixFileMode.StickyBit }));
         Assert.Throws<ArgumentOutOfRangeException>(() => MessageQueue.OpenById(-1));
 
         queue.Dispose();

@@ -6,7 +6,7 @@ namespace SysV.Ipc.Tests.MessageQueues;
 public sealed class MessageQueueTimeoutArgumentTests : IpcLeakGuard
 {
     [Fact]
-    public void A_sub_millisecond_negative_timeout_is_an_argument_error_and_nothing_is_sent_or_taken()
+    public void ASubMillisecondNegativeTimeoutIsAnArgumentErrorAndNothingIsSentOrTaken()
     {
         using var queue = MessageQueue.Create(IpcKey.Private);
         queue.RemoveOnDispose = true;

@@ -7,7 +7,7 @@ using SysV.Ipc.Interop;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Native;
 
 /// <summary>
 /// The native layer's structs and constants against the C headers (as Tmds.LibC does): a generated C file

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.OtherBindings;
 
 /// <summary>
 /// This library and a C program written with the tutorial's own calls (ftok, shmget, shmat, SHM_RDONLY,
@@ -80,7 +80,7 @@ public sealed class CInteropTests : IpcLeakGuard
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, info.Permissions);
             Assert.Equal(0, info.AttachCount);
 
-            using (SharedMemoryAttachment reader = segment.Attach(readOnly: true))
+            using (SharedMemoryAttachment reader = segment.Attach(SharedMemoryAccess.ReadOnly))
             {
                 TutorialSyscall fromC = reader.Read<TutorialSyscall>(0);
                 Assert.Equal(-7, fromC.Id);

@@ -2,7 +2,7 @@ using System.Globalization;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.OtherBindings;
 
 /// <summary>This library and util-linux (ipcmk, ipcs, ipcrm) see the same segments the same way.</summary>
 public sealed class UtilLinuxInteropTests : IpcLeakGuard
@@ -24,7 +24,7 @@ public sealed class UtilLinuxInteropTests : IpcLeakGuard
 
             using SharedMemoryAttachment attachment = byKey.Attach();
             attachment.Write(4992, 0x1234_5678_9abc_def0L);
-            using SharedMemoryAttachment other = byId.Attach(readOnly: true);
+            using SharedMemoryAttachment other = byId.Attach(SharedMemoryAccess.ReadOnly);
             Assert.Equal(0x1234_5678_9abc_def0L, other.Read<long>(4992));
             Assert.Equal("2", UtilLinux.IpcsRow('m', id)![5]); // nattch as ipcs sees it
         }

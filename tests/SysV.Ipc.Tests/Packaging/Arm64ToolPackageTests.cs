@@ -39,7 +39,7 @@ public sealed class Arm64ToolPackageTests : IpcLeakGuard
             Assert.Equal(183, BitConverter.ToUInt16(header, 18));
 
             using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 4096, options: new() { RemoveOnDispose = true });
-            using var set = SemaphoreSet.Create(TestKeys.Unique(), 2, new short[2], options: new() { RemoveOnDispose = true });
+            using var set = SemaphoreSet.Create(TestKeys.Unique(), 2, new int[2], options: new() { RemoveOnDispose = true });
             Assert.Equal(Shell.Check("ipcs"), Run(binary, "ls"));
 
             IpcKey key = TestKeys.Unique();

@@ -47,7 +47,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     [InlineData(Side.C, Side.CSharp)]
     [InlineData(Side.CSharp, Side.CSharp)]
     [InlineData(Side.C, Side.C)]
-    public void Server_and_concurrent_clients_exchange_verified_replies_and_remove_everything(Side server, Side clients)
+    public void ServerAndConcurrentClientsExchangeVerifiedRepliesAndRemoveEverything(Side server, Side clients)
     {
         using RemoteProcess serverProcess = StartServer(server);
         serverProcess.WaitForOutput(" ready: ", TimeSpan.FromSeconds(30));
@@ -78,7 +78,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_client_killed_holding_the_lock_is_detected_by_the_next_client_in_the_other_language()
+    public void AClientKilledHoldingTheLockIsDetectedByTheNextClientInTheOtherLanguage()
     {
         using RemoteProcess serverProcess = StartServer(Side.C);
         serverProcess.WaitForOutput(" ready: ", TimeSpan.FromSeconds(30));
@@ -105,7 +105,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     [Theory]
     [InlineData(Side.C)]
     [InlineData(Side.CSharp)]
-    public void Servers_answer_every_kind_of_request_and_reject_bad_ones(Side server)
+    public void ServersAnswerEveryKindOfRequestAndRejectBadOnes(Side server)
     {
         using RemoteProcess serverProcess = StartServer(server);
         serverProcess.WaitForOutput(" ready: ", TimeSpan.FromSeconds(30));
@@ -140,7 +140,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     [Theory]
     [InlineData(Side.C)]
     [InlineData(Side.CSharp)]
-    public void A_server_finding_leftover_objects_says_how_to_remove_them_and_touches_nothing(Side server)
+    public void AServerFindingLeftoverObjectsSaysHowToRemoveThemAndTouchesNothing(Side server)
     {
         using var leftover = SharedMemorySegment.Create(_key, 64, options: new() { RemoveOnDispose = true });
         using RemoteProcess serverProcess = StartServer(server);
@@ -160,7 +160,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     }
 
     [Fact]
-    public void The_demo_runs_server_and_clients_as_processes_prints_a_transcript_and_leaves_nothing()
+    public void TheDemoRunsServerAndClientsAsProcessesPrintsATranscriptAndLeavesNothing()
     {
         var output = new StringWriter();
         int code = TutorialDemo.Run(output, StartRoleProcess, new TutorialDemoOptions { KeyFile = _keyFile, Clients = 3 });
@@ -175,7 +175,7 @@ public sealed partial class TutorialSampleTests : IpcLeakGuard
     }
 
     [Fact]
-    public void The_demo_refuses_to_run_over_leftovers_and_explains_the_cleanup()
+    public void TheDemoRefusesToRunOverLeftoversAndExplainsTheCleanup()
     {
         using var leftover = SemaphoreSet.Create(_key, 1, [0], options: new() { RemoveOnDispose = true });
         var output = new StringWriter();

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.Samples;
 
 /// <summary>Runs samples/TutorialWalk as a real process and checks what it prints and that it leaves nothing behind.</summary>
 public sealed partial class TutorialWalkTests : IpcLeakGuard

@@ -7,21 +7,26 @@ namespace SysV.Ipc.Tests.Semaphores;
 public sealed class OwnerArgumentTests : IpcLeakGuard
 {
     [Fact]
-    public void Semaphore_set_owner_minus_one_is_an_argument_error_and_the_set_is_untouched()
+    public void SemaphoreSetOwnerMinusOneIsAnArgumentErrorAndTheSetIsUntouched()
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 1, [0], options: new() { RemoveOnDispose = true });
+        SemaphoreSetInfo before = set.GetInfo();
         Assert.Throws<ArgumentOutOfRangeException>(() => set.SetOwner(uint.MaxValue, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => set.SetOwner(0, uint.MaxValue));
-        Assert.Equal(set.Id, set.GetInfo().Id);
+        SemaphoreSetInfo after = set.GetInfo();
+        Assert.Equal((before.OwnerUserId, before.OwnerGroupId, before.Mode), (after.OwnerUserId, after.OwnerGroupId, after.Mode));
+        Assert.Equal(before.LastChangeTime, after.LastChangeTime); // no IPC_SET reached the kernel (it would set sem_ctime)
     }
 
     [Fact]
-    public void Message_queue_owner_minus_one_is_an_argument_error_and_the_queue_is_untouched()
+    public void MessageQueueOwnerMinusOneIsAnArgumentErrorAndTheQueueIsUntouched()
     {
-        using var queue = MessageQueue.Create(IpcKey.Private);
-        queue.RemoveOnDispose = true;
+        using var queue = MessageQueue.Create(IpcKey.Private, new() { RemoveOnDispose = true });
+        MessageQueueInfo before = queue.GetInfo();
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetOwner(uint.MaxValue, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => queue.SetOwner(0, uint.MaxValue));
-        Assert.Equal(queue.Id, queue.GetInfo().Id);
+        MessageQueueInfo after = queue.GetInfo();
+        Assert.Equal((before.OwnerUserId, before.OwnerGroupId, before.Mode), (after.OwnerUserId, after.OwnerGroupId, after.Mode));
+        Assert.Equal(before.LastChangeTime, after.LastChangeTime); // no IPC_SET reached the kernel (it would set msg_ctime)
     }
 }

@@ -13,7 +13,7 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
         IpcKey key = TestKeys.Unique();
         Assert.Throws<ArgumentOutOfRangeException>(() => SemaphoreSet.Create(key, 0, []));
         int semmsl = IpcSystem.GetLimits().MaxSemaphoresPerSet;
-        var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => SemaphoreSet.Create(key, semmsl + 1, new short[semmsl + 1]));
+        var tooMany = Assert.Throws<ArgumentOutOfRangeException>(() => SemaphoreSet.Create(key, semmsl + 1, new int[semmsl + 1]));
         Assert.Contains($"SEMMSL = {semmsl}", tooMany.Message, StringComparison.Ordinal);
         Assert.Contains("/proc/sys/kernel/sem", tooMany.Message, StringComparison.Ordinal);
 
@@ -24,7 +24,7 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
         Assert.Contains("Value [1] is -5", negative.Message, StringComparison.Ordinal);
         Assert.Contains("SEMVMX = 32767", negative.Message, StringComparison.Ordinal);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => SemaphoreSet.Create(key, 1, [0], UnixFileMode.SetUser | UnixFileMode.UserRead));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SemaphoreSet.Create(key, 1, [0], new() { Permissions = UnixFileMode.SetUser | UnixFileMode.UserRead }));
         Assert.DoesNotContain(IpcSystem.ListSemaphoreSets(), s => s.Key == key);
     }
 
@@ -54,7 +54,7 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
 
         var op = Assert.Throws<ArgumentOutOfRangeException>(() => set.Operate([SemaphoreOperation.Release(0), SemaphoreOperation.Wait(7)]));
         Assert.Contains("operations[1] is on semaphore 7", op.Message, StringComparison.Ordinal);
-        Assert.Equal(new short[] { 1, 1 }, set.GetValues()); // nothing applied
+        Assert.Equal(new int[] { 1, 1 }, set.GetValues()); // nothing applied
     }
 
     [Fact]
@@ -88,8 +88,8 @@ public sealed class SemaphoreArgumentTests : IpcLeakGuard
         Assert.Contains("Value [1] is -1", negative.Message, StringComparison.Ordinal);
         var length = Assert.Throws<ArgumentException>(() => set.SetValues([3]));
         Assert.Contains("1 values were given", length.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => set.GetValues(new short[1]));
-        Assert.Equal(new short[] { 0, 0 }, set.GetValues());
+        Assert.Throws<ArgumentException>(() => set.GetValues(new int[1]));
+        Assert.Equal(new int[] { 0, 0 }, set.GetValues());
     }
 
     [Fact]

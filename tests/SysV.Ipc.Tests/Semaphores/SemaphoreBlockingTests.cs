@@ -52,7 +52,7 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
         Assert.Equal(1, set.GetValue(1));
         set.Release(0);
         Assert.True(waiter.Result(s_patience));
-        Assert.Equal(new short[] { 0, 0 }, set.GetValues());
+        Assert.Equal(new int[] { 0, 0 }, set.GetValues());
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
     public void TryWait_Timeout_SucceedsWhenReleasedInTime()
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 1, [0], options: new() { RemoveOnDispose = true });
-        var waiter = BackgroundCall.Start(() => set.TryWait(0, TimeSpan.FromSeconds(30), count: 1, undo: false));
+        var waiter = BackgroundCall.Start(() => set.TryWait(0, TimeSpan.FromSeconds(30), count: 1, flags: SemaphoreOperationFlags.None));
         WaitUntil(() => set.GetWaitingCount(0) == 1);
         set.Release(0);
         Assert.True(waiter.Result(s_patience));
@@ -82,10 +82,10 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
         var watch = Stopwatch.StartNew();
         Assert.False(set.TryOperate([SemaphoreOperation.Wait(0), SemaphoreOperation.Wait(1)], TimeSpan.FromMilliseconds(250)));
         AssertElapsed(watch, TimeSpan.FromMilliseconds(250));
-        Assert.Equal(new short[] { 1, 0 }, set.GetValues());
+        Assert.Equal(new int[] { 1, 0 }, set.GetValues());
         Assert.False(set.TryOperate([SemaphoreOperation.Wait(0), SemaphoreOperation.Wait(1)], TimeSpan.Zero));
         Assert.True(set.TryOperate([SemaphoreOperation.Wait(0), SemaphoreOperation.Release(1)], TimeSpan.Zero));
-        Assert.Equal(new short[] { 0, 1 }, set.GetValues());
+        Assert.Equal(new int[] { 0, 1 }, set.GetValues());
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
         var watch = Stopwatch.StartNew();
         Assert.False(set.TryOperate([SemaphoreOperation.Wait(0), SemaphoreOperation.Wait(1, 1, SemaphoreOperationFlags.NoWait)], TimeSpan.FromSeconds(30), cts.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"NoWait should fail at once, took {watch.Elapsed}.");
-        Assert.Equal(new short[] { 1, 0 }, set.GetValues());
+        Assert.Equal(new int[] { 1, 0 }, set.GetValues());
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 1, [0], options: new() { RemoveOnDispose = true });
         using var cts = new CancellationTokenSource();
-        var waiter = BackgroundCall.Start(() => set.Wait(0, 1, undo: false, cts.Token));
+        var waiter = BackgroundCall.Start(() => set.Wait(0, 1, flags: SemaphoreOperationFlags.None, cts.Token));
         WaitUntil(() => set.GetWaitingCount(0) == 1);
         var watch = Stopwatch.StartNew();
         cts.Cancel();
@@ -163,7 +163,7 @@ public sealed class SemaphoreBlockingTests : IpcLeakGuard
             Action blocking = call switch
             {
                 "Wait" => () => set.Wait(0),
-                "WaitCancellable" => () => set.Wait(0, 1, false, cts.Token),
+                "WaitCancellable" => () => set.Wait(0, 1, SemaphoreOperationFlags.None, cts.Token),
                 "TryWaitTimed" => () => set.TryWait(0, TimeSpan.FromSeconds(60)),
                 "WaitForZero" => () => set.WaitForZero(1),
                 _ => () => set.Operate([SemaphoreOperation.Release(1), SemaphoreOperation.Wait(0)]),

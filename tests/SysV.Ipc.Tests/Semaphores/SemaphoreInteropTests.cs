@@ -32,14 +32,14 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
 
         c.AssertExit(0, TimeSpan.FromSeconds(60));
         Assert.Contains($"done {s_rounds}", c.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(new short[] { 1, 0, (short)(2 * s_rounds) }, set.GetValues());
+        Assert.Equal(new int[] { 1, 0, (2 * s_rounds) }, set.GetValues());
     }
 
     [Fact]
     public void Ipcs_ShowsWhatGetInfoAndTheCountersReturn()
     {
         using var set = SemaphoreSet.Create(TestKeys.Unique(), 3, [2, 0, 1],
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, new() { RemoveOnDispose = true });
+            new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, RemoveOnDispose = true });
         RemoteExecutor.Run(ReleaseOnce, Id(set)); // another pid on semaphore 0
         var waiter = BackgroundCall.Start(() => set.Wait(1));
         var zeroWaiter = BackgroundCall.Start(() => set.WaitForZero(2));
@@ -61,7 +61,7 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
             Assert.Equal(Local(info.LastChangeTime), ipcs.ChangeTime);
             Assert.NotNull(ipcs.OperationTime);
 
-            short[] values = set.GetValues();
+            int[] values = set.GetValues();
             Assert.Equal(3, ipcs.Rows.Count);
             for (int i = 0; i < 3; i++)
             {
@@ -73,7 +73,7 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
             }
 
             // And the state itself is what was set up, so the comparison above compared something.
-            Assert.Equal(new short[] { 3, 0, 1 }, values);
+            Assert.Equal(new int[] { 3, 0, 1 }, values);
             Assert.Equal([0, 1, 0], Enumerable.Range(0, 3).Select(set.GetWaitingCount));
             Assert.Equal([0, 0, 1], Enumerable.Range(0, 3).Select(set.GetZeroWaitingCount));
             Assert.NotEqual(Environment.ProcessId, set.GetLastProcessId(0));
@@ -117,7 +117,7 @@ public sealed class SemaphoreInteropTests : IpcLeakGuard
         {
             using var set = SemaphoreSet.OpenById(id);
             Assert.Equal(4, set.Count);
-            Assert.Equal(new short[4], set.GetValues());
+            Assert.Equal(new int[4], set.GetValues());
             SemaphoreSetInfo info = set.GetInfo();
             Assert.Null(info.LastOperationTime); // ipcmk never operates: the protocol's "not initialized"
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, info.Permissions);

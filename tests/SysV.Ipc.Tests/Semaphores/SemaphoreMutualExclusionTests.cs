@@ -30,7 +30,7 @@ public sealed class SemaphoreMutualExclusionTests : IpcLeakGuard
                 worker.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(120));
             }
 
-            using var attachment = segment.Attach(readOnly: true);
+            using var attachment = segment.Attach(SharedMemoryAccess.ReadOnly);
             Assert.Equal((long)Workers * s_increments, attachment.Read<long>(0));
             Assert.Equal(1, set.GetValue(0));
         }
@@ -51,7 +51,7 @@ public sealed class SemaphoreMutualExclusionTests : IpcLeakGuard
         int count = int.Parse(countText, CultureInfo.InvariantCulture);
         for (int i = 0; i < count; i++)
         {
-            set.Wait(0, undo: true);
+            set.Wait(0, flags: SemaphoreOperationFlags.Undo);
             long value = attachment.Read<long>(0); // read, yield, write: loses updates without the lock
             if ((i & 15) == 0)
             {
@@ -59,7 +59,7 @@ public sealed class SemaphoreMutualExclusionTests : IpcLeakGuard
             }
 
             attachment.Write(0, value + 1);
-            set.Release(0, undo: true);
+            set.Release(0, flags: SemaphoreOperationFlags.Undo);
         }
 
         return RemoteExecutor.SuccessExitCode;

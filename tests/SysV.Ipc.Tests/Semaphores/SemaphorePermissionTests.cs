@@ -20,7 +20,7 @@ public sealed class SemaphorePermissionTests : IpcLeakGuard
     {
         IpcKey key = TestKeys.Unique();
         using var set = SemaphoreSet.Create(key, 1, [4],
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, new() { RemoveOnDispose = true });
+            new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, RemoveOnDispose = true });
         string output = RunAsNobody(nameof(TryEverythingAsAnotherUser), key.Value.ToString(CultureInfo.InvariantCulture));
 
         Assert.Contains("value: 4", output, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         Assert.True(set.WasCreated);
         Assert.Equal(key, set.Key);
         Assert.Equal(3, set.Count);
-        Assert.Equal(new short[] { 0, 5, SemaphoreSet.MaxValue }, set.GetValues());
+        Assert.Equal(new int[] { 0, 5, SemaphoreSet.MaxValue }, set.GetValues());
         SemaphoreSetInfo info = set.GetInfo();
         Assert.Equal(set.Id, info.Id);
         Assert.Equal(key, info.Key);
@@ -27,13 +27,13 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
     }
 
     [Theory]
-    [InlineData((short)0)]
-    [InlineData((short)1)]
+    [InlineData(0)]
+    [InlineData(1)]
     [InlineData(SemaphoreSet.MaxValue)]
-    public void Create_InitializationMark_LeavesEveryFirstValueUnchanged(short first)
+    public void Create_InitializationMark_LeavesEveryFirstValueUnchanged(int first)
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 2, [first, 3], options: new() { RemoveOnDispose = true });
-        Assert.Equal(new short[] { first, 3 }, set.GetValues());
+        Assert.Equal(new int[] { first, 3 }, set.GetValues());
         Assert.NotNull(set.GetInfo().LastOperationTime);
     }
 
@@ -52,7 +52,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
     public void Open_ByKeyAndById_SeeTheSameSet()
     {
         IpcKey key = TestKeys.Unique();
-        using var created = SemaphoreSet.Create(key, 2, [3, 4], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, new() { RemoveOnDispose = true });
+        using var created = SemaphoreSet.Create(key, 2, [3, 4], new() { Permissions = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, RemoveOnDispose = true });
         using var byKey = SemaphoreSet.Open(key);
         using var byId = SemaphoreSet.OpenById(created.Id);
 
@@ -92,7 +92,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         Assert.True(first.WasCreated);
         Assert.False(second.WasCreated);
         Assert.Equal(first.Id, second.Id);
-        Assert.Equal(new short[] { 1, 2 }, second.GetValues()); // the opener's values are not applied
+        Assert.Equal(new int[] { 1, 2 }, second.GetValues()); // the opener's values are not applied
 
         var e = Assert.Throws<IpcException>(() => SemaphoreSet.OpenOrCreate(key, 3, [0, 0, 0]));
         Assert.Contains("exists with 2 semaphores, not the 3 requested", e.Message, StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 3, [1, 0, 0], options: new() { RemoveOnDispose = true });
         Assert.True(set.Operate([SemaphoreOperation.Wait(0), SemaphoreOperation.Release(1, 3), SemaphoreOperation.WaitForZero(2)]));
-        Assert.Equal(new short[] { 0, 3, 0 }, set.GetValues());
+        Assert.Equal(new int[] { 0, 3, 0 }, set.GetValues());
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         using var set = SemaphoreSet.Create(IpcKey.Private, 2, [1, 0], options: new() { RemoveOnDispose = true });
         bool applied = set.Operate([SemaphoreOperation.Wait(0), SemaphoreOperation.Wait(1, 1, SemaphoreOperationFlags.NoWait)]);
         Assert.False(applied);
-        Assert.Equal(new short[] { 1, 0 }, set.GetValues()); // the first operation was not applied either
+        Assert.Equal(new int[] { 1, 0 }, set.GetValues()); // the first operation was not applied either
     }
 
     [Fact]
@@ -147,11 +147,11 @@ public sealed class SemaphoreSetBasicTests : IpcLeakGuard
         set.SetValue(1, 42);
         Assert.Equal(42, set.GetValue(1));
         set.SetValues([SemaphoreSet.MaxValue, 0, 9]);
-        Assert.Equal(new short[] { SemaphoreSet.MaxValue, 0, 9 }, set.GetValues());
-        Span<short> buffer = stackalloc short[5];
+        Assert.Equal(new int[] { SemaphoreSet.MaxValue, 0, 9 }, set.GetValues());
+        Span<int> buffer = stackalloc int[5];
         buffer.Fill(-1);
         set.GetValues(buffer);
-        Assert.Equal(new short[] { SemaphoreSet.MaxValue, 0, 9, -1, -1 }, buffer.ToArray());
+        Assert.Equal(new int[] { SemaphoreSet.MaxValue, 0, 9, -1, -1 }, buffer.ToArray());
     }
 
     [Fact]

@@ -28,24 +28,24 @@ public sealed class SemaphoreStaleIdTests : IpcLeakGuard
 
     private static int ReusedForBiggerInChild()
     {
-        SemaphoreSet stale = SemaphoreSet.Create(IpcKey.Private, 2, new short[] { 1, 2 });
+        SemaphoreSet stale = SemaphoreSet.Create(IpcKey.Private, 2, new int[] { 1, 2 });
         int id = stale.Id;
         stale.Remove();
         File.WriteAllText("/proc/sys/kernel/sem_next_id", id.ToString(CultureInfo.InvariantCulture));
-        short[] initial = new short[100];
-        Array.Fill(initial, (short)7);
+        int[] initial = new int[100];
+        Array.Fill(initial, 7);
         using var fresh = SemaphoreSet.Create(IpcKey.Private, 100, initial, options: new() { RemoveOnDispose = true });
         Assert.Equal(id, fresh.Id);
 
         // Two values for the caller, then canaries that GETALL of the new set would overwrite.
-        short[] buffer = new short[100];
-        Array.Fill(buffer, (short)-1);
+        int[] buffer = new int[100];
+        Array.Fill(buffer, -1);
         var e = Assert.Throws<IpcObjectRemovedException>(() => stale.GetValues(buffer.AsSpan(0, 2)));
         Assert.All(buffer, v => Assert.Equal(-1, v));
         Assert.Throws<IpcObjectRemovedException>(() => stale.GetValues());
 
         // SETALL would read 100 values from a 2-value span: the new set keeps its values.
-        short[] source = new short[100];
+        int[] source = new int[100];
         Assert.Throws<IpcObjectRemovedException>(() => stale.SetValues(source.AsSpan(0, 2)));
         Assert.All(fresh.GetValues(), v => Assert.Equal(7, v));
 
@@ -55,15 +55,15 @@ public sealed class SemaphoreStaleIdTests : IpcLeakGuard
 
     private static int ReusedForSmallerInChild()
     {
-        SemaphoreSet stale = SemaphoreSet.Create(IpcKey.Private, 5, new short[5]);
+        SemaphoreSet stale = SemaphoreSet.Create(IpcKey.Private, 5, new int[5]);
         int id = stale.Id;
         stale.Remove();
         File.WriteAllText("/proc/sys/kernel/sem_next_id", id.ToString(CultureInfo.InvariantCulture));
-        using var fresh = SemaphoreSet.Create(IpcKey.Private, 1, new short[] { 3 }, options: new() { RemoveOnDispose = true });
+        using var fresh = SemaphoreSet.Create(IpcKey.Private, 1, new int[] { 3 }, options: new() { RemoveOnDispose = true });
         Assert.Equal(id, fresh.Id);
 
         Assert.Throws<IpcObjectRemovedException>(() => stale.GetValues());
-        Assert.Throws<IpcObjectRemovedException>(() => stale.SetValues(new short[5]));
+        Assert.Throws<IpcObjectRemovedException>(() => stale.SetValues(new int[5]));
         Assert.Equal(3, fresh.GetValue(0));
         return RemoteExecutor.SuccessExitCode;
     }

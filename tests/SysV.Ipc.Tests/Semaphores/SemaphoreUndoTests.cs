@@ -81,7 +81,7 @@ public sealed class SemaphoreUndoTests : IpcLeakGuard
         using RemoteProcess child = RemoteExecutor.Start(MoveWithUndoAndExit, Id(set));
         child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
         // The child moved 1 from sem 0 to sem 1 with undo; its exit moved it back.
-        Assert.Equal(new short[] { 1, 0 }, set.GetValues());
+        Assert.Equal(new int[] { 1, 0 }, set.GetValues());
     }
 
     private static string Id(SemaphoreSet set) => set.Id.ToString(CultureInfo.InvariantCulture);
@@ -89,7 +89,7 @@ public sealed class SemaphoreUndoTests : IpcLeakGuard
     private static int TakeAndHold(string id, string undo, string then)
     {
         using var set = SemaphoreSet.OpenById(int.Parse(id, CultureInfo.InvariantCulture));
-        set.Wait(0, undo: undo == "undo");
+        set.Wait(0, flags: undo == "undo" ? SemaphoreOperationFlags.Undo : SemaphoreOperationFlags.None);
         Console.WriteLine("taken");
         if (then == "hold")
         {
@@ -104,7 +104,7 @@ public sealed class SemaphoreUndoTests : IpcLeakGuard
     private static int ReleaseWithUndoAndExit(string id)
     {
         using var set = SemaphoreSet.OpenById(int.Parse(id, CultureInfo.InvariantCulture));
-        set.Release(0, 3, undo: true);
+        set.Release(0, 3, flags: SemaphoreOperationFlags.Undo);
         return set.GetValue(0) == 3 ? RemoteExecutor.SuccessExitCode : 1;
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.SharedMemory;
 
 /// <summary>Real second processes (RemoteExecutor children) write, this process reads.</summary>
 public sealed class CrossProcessTests : IpcLeakGuard
@@ -27,7 +27,7 @@ public sealed class CrossProcessTests : IpcLeakGuard
             Assert.Equal(childPid, info.LastProcessId);
             Assert.Equal(0, info.AttachCount);
 
-            using SharedMemoryAttachment attachment = segment.Attach(readOnly: true);
+            using SharedMemoryAttachment attachment = segment.Attach(SharedMemoryAccess.ReadOnly);
             TutorialSyscall value = attachment.Read<TutorialSyscall>(0);
             Assert.Equal(3, value.Id);
             Assert.Equal(childPid, value.Pid);
@@ -51,10 +51,19 @@ public sealed class CrossProcessTests : IpcLeakGuard
     public void AChildWritesWhileTheParentIsAttached_TheParentSeesItAtOnce()
     {
         using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 3333, options: new() { RemoveOnDispose = true });
-        using SharedMemoryAttachment attachment = segment.Attach(readOnly: true);
-        RemoteExecutor.Run(WriteById, segment.Id.ToString(CultureInfo.InvariantCulture));
+        using SharedMemoryAttachment attachment = segment.Attach(SharedMemoryAccess.ReadOnly);
+        using RemoteProcess child = RemoteExecutor.Start(WriteByIdThenWait, segment.Id.ToString(CultureInfo.InvariantCulture));
+        child.WaitForOutput("written", TimeSpan.FromSeconds(30));
+
+        // The child is alive and still attached (it waits for a line on stdin): the parent sees the write
+        // through its own mapping now, with no detach, exit or system call of the child in between.
         Assert.Equal(0x5eed_cafe_f00d_beefUL, attachment.Read<ulong>(3333 - 8));
         Assert.Equal(0UL, attachment.Read<ulong>(3333 - 16));
+        Assert.False(child.Process.HasExited, "the child exited before the parent looked");
+        Assert.Equal(2, segment.GetInfo().AttachCount);
+
+        child.Process.StandardInput.WriteLine("done");
+        child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -84,12 +93,13 @@ public sealed class CrossProcessTests : IpcLeakGuard
         return RemoteExecutor.SuccessExitCode; // no Remove: the segment must persist
     }
 
-    private static int WriteById(string id)
+    private static int WriteByIdThenWait(string id)
     {
         using var segment = SharedMemorySegment.OpenById(int.Parse(id, CultureInfo.InvariantCulture));
         using SharedMemoryAttachment attachment = segment.Attach();
         attachment.Write(3333 - 8, 0x5eed_cafe_f00d_beefUL);
-        return RemoteExecutor.SuccessExitCode;
+        Console.WriteLine("written");
+        return Console.ReadLine() == "done" ? RemoteExecutor.SuccessExitCode : 1;
     }
 
     private static int WriteAndHang(string id)

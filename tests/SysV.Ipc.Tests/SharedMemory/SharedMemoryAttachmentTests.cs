@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.SharedMemory;
 
 public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
 {
@@ -109,7 +109,7 @@ public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
             writer.Write(0, 1234);
         }
 
-        using SharedMemoryAttachment reader = segment.Attach(readOnly: true);
+        using SharedMemoryAttachment reader = segment.Attach(SharedMemoryAccess.ReadOnly);
         Assert.True(reader.IsReadOnly);
         Assert.Equal("r--s", MappingPermissions((nint)reader.Pointer, segment.Key));
 
@@ -126,7 +126,7 @@ public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
         Assert.Equal(1234, BitConverter.ToInt32(reader.GetReadOnlySpan(0, 4)));
 
         var e = Assert.Throws<InvalidOperationException>(() => reader.Write(0, 1));
-        Assert.Equal($"The shared memory segment with key {segment.Key} (id {segment.Id}) is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with readOnly: false to write.", e.Message);
+        Assert.Equal($"The shared memory segment with key {segment.Key} (id {segment.Id}) is attached read-only (SHM_RDONLY): writing to it would fault. Attach it with SharedMemoryAccess.ReadWrite to write.", e.Message);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
     public void ReadOnlyAttachment_AfterDispose_ReportsDisposedFirst()
     {
         using var segment = NewSegment();
-        SharedMemoryAttachment reader = segment.Attach(readOnly: true);
+        SharedMemoryAttachment reader = segment.Attach(SharedMemoryAccess.ReadOnly);
         reader.Dispose();
         AssertDisposed(() => reader.Write(-1, 1));
         AssertDisposed(() => reader.AsRef<int>(-1));
@@ -205,7 +205,7 @@ public sealed unsafe class SharedMemoryAttachmentTests : IpcLeakGuard
     public void ToString_SaysWhatIsAttachedAndHow()
     {
         using var segment = NewSegment();
-        using SharedMemoryAttachment reader = segment.Attach(readOnly: true);
+        using SharedMemoryAttachment reader = segment.Attach(SharedMemoryAccess.ReadOnly);
         Assert.Equal($"shared memory segment with key {segment.Key} (id {segment.Id}), {Size} bytes attached read-only", reader.ToString());
     }
 

@@ -3,7 +3,7 @@ using SysV.Ipc.Interop;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
-namespace SysV.Ipc.Tests.Foundation;
+namespace SysV.Ipc.Tests.SharedMemory;
 
 public sealed class SharedMemorySegmentTests : IpcLeakGuard
 {
@@ -15,7 +15,7 @@ public sealed class SharedMemorySegmentTests : IpcLeakGuard
         IpcKey key = TestKeys.Unique();
         DateTimeOffset before = DateTimeOffset.UtcNow.AddSeconds(-2);
         const UnixFileMode mode = ReadWrite | UnixFileMode.GroupRead;
-        using var segment = SharedMemorySegment.Create(key, 3333, mode, new() { RemoveOnDispose = true });
+        using var segment = SharedMemorySegment.Create(key, 3333, new() { Permissions = mode, RemoveOnDispose = true });
 
         Assert.True(segment.Id >= 0);
         Assert.Equal(key, segment.Key);
@@ -96,8 +96,8 @@ public sealed class SharedMemorySegmentTests : IpcLeakGuard
     public void Create_PermissionsBeyondRwx_ThrowArgumentOutOfRange()
     {
         IpcKey key = TestKeys.Unique();
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SharedMemorySegment.Create(key, 64, ReadWrite | UnixFileMode.SetUser));
-        Assert.Equal("permissions", e.ParamName);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SharedMemorySegment.Create(key, 64, new() { Permissions = ReadWrite | UnixFileMode.SetUser }));
+        Assert.Equal("options", e.ParamName);
         Assert.Contains("rwx", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(IpcSystem.ListSharedMemory(), s => s.Key == key);
     }
@@ -138,15 +138,6 @@ public sealed class SharedMemorySegmentTests : IpcLeakGuard
             attachment.Write(4088, 7L);
             Assert.Equal(7L, attachment.Read<long>(4088));
         }
-    }
-
-    [Fact]
-    public void Create_WithNoReserve_MakesAUsableSegment()
-    {
-        using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 8192, options: new() { NoReserve = true, RemoveOnDispose = true });
-        using SharedMemoryAttachment attachment = segment.Attach();
-        attachment.Write(8184, 0x0102030405060708L);
-        Assert.Equal(0x0102030405060708L, attachment.Read<long>(8184));
     }
 
     [Fact]
@@ -228,7 +219,7 @@ public sealed class SharedMemorySegmentTests : IpcLeakGuard
         using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 64, options: new() { RemoveOnDispose = true });
         DateTimeOffset before = DateTimeOffset.UtcNow.AddSeconds(-2);
         using (SharedMemoryAttachment first = segment.Attach())
-        using (SharedMemoryAttachment second = segment.Attach(readOnly: true))
+        using (SharedMemoryAttachment second = segment.Attach(SharedMemoryAccess.ReadOnly))
         {
             SharedMemoryInfo attached = segment.GetInfo();
             Assert.Equal(2, attached.AttachCount);
@@ -335,7 +326,7 @@ public sealed class SharedMemorySegmentTests : IpcLeakGuard
             Assert.Equal(99, attachment.Read<int>(0)); // the memory stays usable until detached
 
             // Linux lets a marked segment be attached by id; the key is free for a new segment at once.
-            using (SharedMemoryAttachment again = segment.Attach(readOnly: true))
+            using (SharedMemoryAttachment again = segment.Attach(SharedMemoryAccess.ReadOnly))
             {
                 Assert.Equal(99, again.Read<int>(0));
             }

@@ -78,13 +78,13 @@ public sealed class LayoutSignatureTests
     }
 
     [Fact]
-    public void Describes_names_types_offsets_and_size()
+    public void DescribesNamesTypesOffsetsAndSize()
     {
         Assert.Equal("struct(16){Count:i32@0,Total:i64@8}", StructLayoutSignature.Describe(typeof(Simple)));
     }
 
     [Fact]
-    public void Measures_the_runtime_layout_of_bool_and_char_not_the_marshalled_one()
+    public void MeasuresTheRuntimeLayoutOfBoolAndCharNotTheMarshalledOne()
     {
         // Marshal.OffsetOf describes the marshalled struct (1-byte ANSI char, 4-byte BOOL): E would be at 8.
         Assert.Equal(8, (int)Marshal.OffsetOf<WithBoolAndChar>(nameof(WithBoolAndChar.E)));
@@ -92,7 +92,7 @@ public sealed class LayoutSignatureTests
     }
 
     [Fact]
-    public void Describes_fixed_buffers_inline_arrays_nested_structs_enums_and_unions()
+    public void DescribesFixedBuffersInlineArraysNestedStructsEnumsAndUnions()
     {
         Assert.Equal("struct(8){Id:i8@0,Buf:u8[5]@1,Tail:i16@6}", StructLayoutSignature.Describe(typeof(WithFixedBuffer)));
         Assert.Equal("struct(24){Tag:u8@0,Inner:struct(16){Count:i32@0,Total:i64@8}@8}", StructLayoutSignature.Describe(typeof(Nested)));
@@ -102,7 +102,7 @@ public sealed class LayoutSignatureTests
     }
 
     [Fact]
-    public void Rejects_pointers_and_automatic_layout_before_any_system_call()
+    public void RejectsPointersAndAutomaticLayoutBeforeAnySystemCall()
     {
         var pointer = Assert.Throws<ArgumentException>(() => SharedStruct<WithPointer>.Create(IpcKey.Private));
         Assert.Contains("WithPointer.Data", pointer.Message, StringComparison.Ordinal);

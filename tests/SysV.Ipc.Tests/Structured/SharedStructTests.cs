@@ -45,7 +45,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Initializer_runs_before_anyone_sees_the_struct_and_a_child_reads_and_writes_it()
+    public void InitializerRunsBeforeAnyoneSeesTheStructAndAChildReadsAndWritesIt()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<Counter>.Create(key, (ref Counter c) =>
@@ -64,7 +64,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Concurrent_creators_in_separate_processes_initialize_exactly_once()
+    public void ConcurrentCreatorsInSeparateProcessesInitializeExactlyOnce()
     {
         const int Creators = 4;
         IpcKey key = TestKeys.Unique();
@@ -82,7 +82,7 @@ public sealed class SharedStructTests : IpcLeakGuard
                 child.AssertExit(RemoteExecutor.SuccessExitCode, TimeSpan.FromSeconds(60));
             }
 
-            using var area = SharedStruct<Counter>.Open(key, readOnly: true);
+            using var area = SharedStruct<Counter>.Open(key, SharedMemoryAccess.ReadOnly);
             Assert.Equal(1, area.ReadOnlyValue.Initializations);
             Assert.Equal(Creators, area.ReadOnlyValue.Opens);
             Assert.Equal(1, children.Count(c => c.StandardOutput.Contains("created", StringComparison.Ordinal)));
@@ -96,7 +96,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_field_added_is_a_layout_mismatch_naming_both_layouts()
+    public void AFieldAddedIsALayoutMismatchNamingBothLayouts()
     {
         var e = AssertMismatch<PointV1, PointWithFieldAdded>();
         Assert.Contains("field Z (i32@8) exists only in this process's layout", e.Message, StringComparison.Ordinal);
@@ -105,7 +105,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Reordered_fields_are_a_layout_mismatch()
+    public void ReorderedFieldsAreALayoutMismatch()
     {
         var e = AssertMismatch<PointV1, PointReordered>();
         Assert.Contains("different order", e.Message, StringComparison.Ordinal);
@@ -113,7 +113,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_field_of_another_size_is_a_layout_mismatch()
+    public void AFieldOfAnotherSizeIsALayoutMismatch()
     {
         var e = AssertMismatch<PointV1, PointWider>();
         Assert.Contains("field X is i32@0 in the area but i64@0 here", e.Message, StringComparison.Ordinal);
@@ -121,7 +121,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void The_same_layout_opens_from_another_process()
+    public void TheSameLayoutOpensFromAnotherProcess()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<PointV1>.Create(key, (ref PointV1 p) => p.X = 7, options: new() { RemoveOnDispose = true });
@@ -129,17 +129,17 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_read_only_open_can_read_but_never_write()
+    public void AReadOnlyOpenCanReadButNeverWrite()
     {
         IpcKey key = TestKeys.Unique();
         using var owner = SharedStruct<PointV1>.Create(key, (ref PointV1 p) => p.Y = 99, options: new() { RemoveOnDispose = true });
-        using var reader = SharedStruct<PointV1>.Open(key, readOnly: true);
+        using var reader = SharedStruct<PointV1>.Open(key, SharedMemoryAccess.ReadOnly);
 
         Assert.True(reader.IsReadOnly);
         Assert.Equal(99, reader.ReadOnlyValue.Y);
         var e = Assert.Throws<InvalidOperationException>(() => reader.Value.X = 1);
         Assert.Contains("read-only", e.Message, StringComparison.Ordinal);
-        using (SharedMemoryAttachment attachment = reader.Segment.Attach(readOnly: true))
+        using (SharedMemoryAttachment attachment = reader.Segment.Attach(SharedMemoryAccess.ReadOnly))
         {
             Assert.Throws<InvalidOperationException>(() => attachment.Span.Clear());
         }
@@ -151,7 +151,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void An_initializer_that_throws_removes_the_area()
+    public void AnInitializerThatThrowsRemovesTheArea()
     {
         IpcKey key = TestKeys.Unique();
         Assert.Throws<FormatException>(() => SharedStruct<PointV1>.Create(key, (ref PointV1 _) => throw new FormatException("bad")));
@@ -159,7 +159,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_creator_killed_while_initializing_is_reported_instead_of_waited_for()
+    public void ACreatorKilledWhileInitializingIsReportedInsteadOfWaitedFor()
     {
         IpcKey key = TestKeys.Unique();
         using RemoteProcess child = RemoteExecutor.Start(CreateAndHangInInitializer, Hex(key));
@@ -180,7 +180,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void An_opener_waits_while_the_creator_initializes()
+    public void AnOpenerWaitsWhileTheCreatorInitializes()
     {
         IpcKey key = TestKeys.Unique();
         using RemoteProcess child = RemoteExecutor.Start(CreateWithSlowInitializer, Hex(key));
@@ -204,7 +204,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_segment_with_foreign_content_is_not_taken_for_a_structured_area()
+    public void ASegmentWithForeignContentIsNotTakenForAStructuredArea()
     {
         using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 4096, options: new() { RemoveOnDispose = true });
         using (var attachment = segment.Attach())
@@ -218,7 +218,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_header_with_out_of_range_fields_is_rejected_without_reading_outside_the_segment()
+    public void AHeaderWithOutOfRangeFieldsIsRejectedWithoutReadingOutsideTheSegment()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<PointV1>.Create(key, options: new() { RemoveOnDispose = true });
@@ -239,7 +239,7 @@ public sealed class SharedStructTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Raw_mode_checks_only_the_size()
+    public void RawModeChecksOnlyTheSize()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<PointV1>.CreateRaw(key, (ref PointV1 p) => { p.X = 1; p.Y = 2; }, options: new() { RemoveOnDispose = true });
@@ -254,12 +254,12 @@ public sealed class SharedStructTests : IpcLeakGuard
         var e = Assert.Throws<LayoutMismatchException>(() => SharedStruct<PointWithFieldAdded>.OpenRaw(key));
         Assert.Contains("8 bytes but", e.Message, StringComparison.Ordinal);
         Assert.Throws<LayoutMismatchException>(() => SharedStruct<int>.OpenRaw(key));
-        using var prefix = SharedStruct<int>.OpenRaw(key, exactSize: false);
+        using var prefix = SharedStruct<int>.OpenRaw(key, size: RawSizeMatch.AtLeast);
         Assert.Equal(1, prefix.ReadOnlyValue);
     }
 
     [Fact]
-    public void Create_on_an_existing_key_says_how_to_clean_up()
+    public void CreateOnAnExistingKeySaysHowToCleanUp()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<PointV1>.Create(key, options: new() { RemoveOnDispose = true });

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
 
@@ -11,10 +12,10 @@ public sealed class SharedStructTimeoutTests : IpcLeakGuard
         public int Y;
     }
 
-    private const long StateOffset = 44; // SharedStructHeader.State (docs/structured-sharing.md)
+    private static readonly long StateOffset = Marshal.OffsetOf<SharedStructHeader>(nameof(SharedStructHeader.State)); // docs/structured-sharing.md
 
     [Fact]
-    public async Task An_infinite_initialization_timeout_waits_until_the_area_is_ready()
+    public async Task AnInfiniteInitializationTimeoutWaitsUntilTheAreaIsReady()
     {
         IpcKey key = TestKeys.Unique();
         using var area = SharedStruct<Point>.Create(key, (ref Point p) => { p.X = 7; p.Y = 8; }, options: new() { RemoveOnDispose = true });
@@ -35,7 +36,7 @@ public sealed class SharedStructTimeoutTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_negative_initialization_timeout_is_an_argument_error_before_any_system_call()
+    public void ANegativeInitializationTimeoutIsAnArgumentErrorBeforeAnySystemCall()
     {
         var options = new SharedStructOptions { InitializationTimeout = TimeSpan.FromSeconds(-5) };
         IpcKey key = TestKeys.Unique(); // no segment has it: the argument check must come first

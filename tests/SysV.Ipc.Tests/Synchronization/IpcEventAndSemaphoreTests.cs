@@ -7,7 +7,7 @@ namespace SysV.Ipc.Tests.Synchronization;
 public sealed class IpcEventAndSemaphoreTests : IpcLeakGuard
 {
     [Fact]
-    public void A_manual_reset_event_releases_every_waiting_process_and_stays_set()
+    public void AManualResetEventReleasesEveryWaitingProcessAndStaysSet()
     {
         IpcKey key = TestKeys.Unique();
         using var ready = IpcEvent.Create(key, EventResetMode.ManualReset, options: new() { RemoveOnDispose = true });
@@ -35,7 +35,7 @@ public sealed class IpcEventAndSemaphoreTests : IpcLeakGuard
     }
 
     [Fact]
-    public void An_auto_reset_event_releases_one_waiter_per_set()
+    public void AnAutoResetEventReleasesOneWaiterPerSet()
     {
         using var signal = IpcEvent.Create(IpcKey.Private, EventResetMode.AutoReset, options: new() { RemoveOnDispose = true });
         Assert.False(signal.TryWait(TimeSpan.Zero));
@@ -48,7 +48,7 @@ public sealed class IpcEventAndSemaphoreTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_counting_semaphore_hands_out_what_was_released()
+    public void ACountingSemaphoreHandsOutWhatWasReleased()
     {
         using var semaphore = IpcSemaphore.Create(IpcKey.Private, 2, options: new() { RemoveOnDispose = true });
         Assert.True(semaphore.TryWait(TimeSpan.Zero));
@@ -59,7 +59,7 @@ public sealed class IpcEventAndSemaphoreTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Primitives_share_one_set()
+    public void PrimitivesShareOneSet()
     {
         using var set = SemaphoreSet.Create(IpcKey.Private, 3,
             [1, 0, IpcEvent.InitialValue(EventResetMode.ManualReset)], options: new() { RemoveOnDispose = true });

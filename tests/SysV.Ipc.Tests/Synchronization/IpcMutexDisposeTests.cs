@@ -55,7 +55,7 @@ public sealed class IpcMutexDisposeTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_scope_held_when_its_mutex_is_disposed_still_releases_and_the_set_is_removed_after_it()
+    public void AScopeHeldWhenItsMutexIsDisposedStillReleasesAndTheSetIsRemovedAfterIt()
     {
         var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
         int id = mutex.Semaphores.Id;
@@ -75,7 +75,7 @@ public sealed class IpcMutexDisposeTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Dispose_racing_acquisitions_never_leaves_the_lock_held()
+    public void DisposeRacingAcquisitionsNeverLeavesTheLockHeld()
     {
         using var owner = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
         for (int round = 0; round < 200; round++)

@@ -37,7 +37,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_holder_that_releases_and_exits_leaves_no_abandonment()
+    public void AHolderThatReleasesAndExitsLeavesNoAbandonment()
     {
         IpcKey key = TestKeys.Unique();
         using var mutex = IpcMutex.Create(key, options: new() { RemoveOnDispose = true });
@@ -47,7 +47,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Processes_incrementing_a_shared_counter_under_the_mutex_lose_no_update()
+    public void ProcessesIncrementingASharedCounterUnderTheMutexLoseNoUpdate()
     {
         const int Children = 3;
         const int Increments = 150;
@@ -69,7 +69,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Timed_acquisition_gives_up_and_says_who_holds_it()
+    public void TimedAcquisitionGivesUpAndSaysWhoHoldsIt()
     {
         using var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
         using IpcMutexScope held = mutex.Acquire();
@@ -88,7 +88,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Acquisition_can_be_cancelled()
+    public void AcquisitionCanBeCancelled()
     {
         using var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
         using IpcMutexScope held = mutex.Acquire();
@@ -113,7 +113,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void Scopes_release_once_and_recursion_is_refused()
+    public void ScopesReleaseOnceAndRecursionIsRefused()
     {
         using var mutex = IpcMutex.Create(IpcKey.Private, options: new() { RemoveOnDispose = true });
         IpcMutexScope scope = mutex.Acquire();
@@ -131,7 +131,7 @@ public sealed class IpcMutexTests : IpcLeakGuard
     }
 
     [Fact]
-    public void A_mutex_can_live_inside_a_larger_set_and_open_checks_the_set_size()
+    public void AMutexCanLiveInsideALargerSetAndOpenChecksTheSetSize()
     {
         IpcKey key = TestKeys.Unique();
         using var set = SemaphoreSet.Create(key, 4, [0, 1, 0, 7], options: new() { RemoveOnDispose = true });
