@@ -108,7 +108,18 @@ internal sealed class ChildProcess : IDisposable
 
             if (_process.HasExited && !_lineArrived.Wait(200))
             {
-                _process.WaitForExit(); // drains stderr
+                // WaitForExit() without a timeout returns only once the redirected streams reached their end, so a
+                // last line still in flight when the exit was seen is in _lines now: look once more before blaming the child.
+                _process.WaitForExit();
+                lock (_lines)
+                {
+                    string? last = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+                    if (last is not null)
+                    {
+                        return last[prefix.Length..].Trim();
+                    }
+                }
+
                 throw new InvalidOperationException($"{Describe()} exited with {_process.ExitCode} before printing '{prefix}'. stderr:\n{Errors}");
             }
 
