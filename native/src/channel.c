@@ -346,7 +346,12 @@ static bool claim_passed(const sysvipc_channel *ch, const uint8_t *slot)
 {
     int64_t start = LOAD_ACQ(A64((uint8_t *)slot + S_CLAIM_POSITION));
     int64_t size = LOAD_ACQ(A64((uint8_t *)slot + S_CLAIM_SIZE));
-    return start + size <= LOAD_ACQ(A64(ch->base + O_HEAD));
+    int64_t end;
+    /* Both come from shared memory: a sum that overflows is no claim at all (read as passed, which is what
+     * the wrapped arithmetic gave, without the undefined behaviour). */
+    if (__builtin_add_overflow(start, size, &end))
+        return true;
+    return end <= LOAD_ACQ(A64(ch->base + O_HEAD));
 }
 
 static int writer_resume(sysvipc_writer *w, bool took_over)
@@ -475,7 +480,9 @@ static int claim_shared(sysvipc_writer *w, int64_t length, int64_t size, void **
         int64_t index = tail & ch->mask;
         int64_t room = ch->capacity - index;
         int64_t needed = size <= room ? size : room + size;
-        if (head > tail || tail + needed - head > ch->capacity) {
+        /* The cached head comes from shared memory: an invalid one is refreshed by read_head (which
+         * validates it) instead of entering the arithmetic, where it could overflow. */
+        if (!valid_position(head) || head > tail || tail - head > ch->capacity - needed) {
             int rc = read_head(ch, tail, &head);
             if (rc == 1)
                 continue; /* another writer moved the tail, and the reader followed */
