@@ -63,9 +63,10 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
     /// The ring position of the next message (after <see cref="TryPeek"/> returned one: of that message), in
     /// bytes since the channel was created. It names a message for the channel's whole life: a reader that
     /// takes over after a crash and reads a message again sees it at the same position, so a consumer can
-    /// use it to recognize what it already handled (the NATS bridge makes its message ids from it).
+    /// use it to recognize what it already handled (the NATS bridge makes its message ids from it). A
+    /// broadcast channel's reader has its own position (its cursor).
     /// </summary>
-    public long Position => _position;
+    public long Position => _broadcast?.Position ?? _position;
 
     /// <summary>
     /// Looks at the next message without consuming it: the span points straight into shared memory and

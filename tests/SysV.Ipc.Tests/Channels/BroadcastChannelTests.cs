@@ -120,6 +120,31 @@ public sealed class BroadcastChannelTests : IpcLeakGuard
     }
 
     [Fact]
+    public void Position_NamesTheSameMessageForEveryReader_AndMovesWithEachReader()
+    {
+        using SharedMemoryChannel channel = NewChannel(4096);
+        using SharedMemoryChannelWriter writer = channel.OpenWriter();
+        using SharedMemoryChannelReader a = channel.OpenReader();
+        using SharedMemoryChannelReader b = channel.OpenReader();
+        var positions = new List<long>();
+        for (int i = 0; i < 100; i++)
+        {
+            writer.Write(TestMessages.Make(1, i, 40));
+            Assert.True(a.TryPeek(out _));
+            positions.Add(a.Position);
+            a.Advance();
+            Assert.True(b.TryPeek(out _));
+            Assert.Equal(positions[i], b.Position);
+            b.Advance();
+        }
+
+        Assert.Equal(positions.Distinct().Count(), positions.Count); // across wraps too (4096 bytes, 100 x 64)
+        Assert.True(positions.SequenceEqual(positions.Order()), "positions go up");
+        Assert.Equal(a.Position, b.Position);
+        Assert.True(a.Position > positions[^1]);
+    }
+
+    [Fact]
     public void ReaderStart_IsRefusedByASingleReaderChannel()
     {
         using SharedMemoryChannel single = SharedMemoryChannel.Create(TestKeys.Unique(), 4096, new() { RemoveOnDispose = true });
