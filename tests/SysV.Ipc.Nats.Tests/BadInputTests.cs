@@ -78,7 +78,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     [BridgeFact]
     public void A_second_bridge_for_the_same_queue_and_direction_is_refused()
     {
-        using var scenario = TwoHostTests.Scenario.Start(output);
+        using var scenario = Scenario.Start(output);
         using BridgeProcess second = scenario.StartOut();
         Assert.True(second.WaitForExit(TimeSpan.FromSeconds(60)), "the second out bridge kept running");
         Assert.Equal(1, second.ExitCode);
@@ -138,7 +138,7 @@ public sealed partial class BadInputTests(ITestOutputHelper output)
     [BridgeFact]
     public void SIGTERM_stops_both_bridges_cleanly_and_leaves_only_the_queues()
     {
-        using var scenario = TwoHostTests.Scenario.Start(output);
+        using var scenario = Scenario.Start(output);
         ReceiveReport report = scenario.Run(200, _ => { });
         Assert.Equal(200, report.Unique);
         foreach (BridgeProcess bridge in new[] { scenario.Out, scenario.In })

@@ -2,7 +2,6 @@ using System.Globalization;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Xunit.Abstractions;
-using static SysV.Ipc.Nats.Tests.TwoHostTests;
 
 namespace SysV.Ipc.Nats.Tests;
 
