@@ -18,10 +18,12 @@ public sealed class BridgeMetrics : IDisposable
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _redeliveries;
     private readonly Counter<long> _parked;
+    private readonly Counter<long> _lost;
     private long _messageCount;
     private long _byteCount;
     private long _redeliveryCount;
     private long _parkedCount;
+    private long _lostBytes;
     private long _lag;
     private long _fallbacks;
 
@@ -46,6 +48,7 @@ public sealed class BridgeMetrics : IDisposable
         _bytes = _meter.CreateCounter<long>("sysvipc.bridge.bytes", "By", "Message body bytes moved.");
         _redeliveries = _meter.CreateCounter<long>("sysvipc.bridge.redeliveries", "{message}", "Messages seen again after a crash or reconnect: republished with their old id (out; JetStream drops the copy) or redelivered and skipped (in).");
         _parked = _meter.CreateCounter<long>("sysvipc.bridge.parked", "{message}", "Messages that cannot be delivered on this host (larger than MSGMAX, or without a valid type), set aside in the park directory.");
+        _lost = _meter.CreateCounter<long>("sysvipc.bridge.lost", "By", "Broadcast channel out: bytes of messages the channel's writer overwrote before this bridge read them (it was down, or dropped as a slow reader), each told in an error log line.");
         _meter.CreateObservableGauge("sysvipc.bridge.lag", () => new Measurement<long>(Volatile.Read(ref _lag), _tags), "{message}", "Messages waiting: still in the queue (out) or still in the stream for this consumer (in).");
     }
 
@@ -60,6 +63,9 @@ public sealed class BridgeMetrics : IDisposable
 
     /// <summary>Messages parked because they cannot be delivered on this host.</summary>
     public long Parked => Volatile.Read(ref _parkedCount);
+
+    /// <summary>Bytes of a broadcast channel's messages the writer overwrote before the out bridge read them (never for queues and single-reader channels).</summary>
+    public long LostBytes => Volatile.Read(ref _lostBytes);
 
     /// <summary>The last lag measured.</summary>
     public long Lag => Volatile.Read(ref _lag);
@@ -79,6 +85,12 @@ public sealed class BridgeMetrics : IDisposable
     {
         Interlocked.Add(ref _redeliveryCount, count);
         _redeliveries.Add(count, _tags);
+    }
+
+    internal void LostBytesAdd(long bytes)
+    {
+        Interlocked.Add(ref _lostBytes, bytes);
+        _lost.Add(bytes, _tags);
     }
 
     internal void ParkedOne()

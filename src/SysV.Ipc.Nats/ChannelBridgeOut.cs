@@ -22,6 +22,17 @@ namespace SysV.Ipc.Nats;
 /// same ids, and JetStream's duplicate window drops them. So no duplicate reaches a consumer unless the
 /// bridge stays down longer than the duplicate window. Messages are published one at a time (the reader
 /// can look at one message at a time), so this bridge's rate is one JetStream round trip per message.
+/// <para>
+/// A <see cref="ChannelMode.Broadcast"/> channel's bridge is one more reader (one of its reader places; the
+/// other readers are not affected). It copies each message and publishes the copy once
+/// <see cref="SharedMemoryChannelReader.Advance"/> found it intact, and records the position after each
+/// acknowledged message in a state segment; a bridge that replaces a dead one joins at the oldest message
+/// the ring holds and skips what that record says was published. The broadcast writer frees a dead reader's
+/// place when it needs the room, so what it overwrote while no bridge ran (or after dropping a slow bridge
+/// under a drop-after policy) is lost to JetStream: logged as an error and counted
+/// (<see cref="BridgeMetrics.LostBytes"/>), never silent. A bridge stopped cleanly leaves the broadcast; the
+/// next one starts with the next message.
+/// </para>
 /// </remarks>
 public sealed class ChannelBridgeOut : NatsBridge
 {
@@ -48,7 +59,20 @@ public sealed class ChannelBridgeOut : NatsBridge
     {
         using SharedMemoryChannel channel = SharedMemoryChannel.Open(_options.ChannelKey);
         using BridgeLock bridgeLock = AcquireLock();
-        using SharedMemoryChannelReader reader = channel.OpenReader();
+        bool broadcast = channel.Mode == ChannelMode.Broadcast;
+        using BroadcastOutState? broadcastState = broadcast ? BroadcastOutState.OpenOrCreate(Target, channel) : null;
+        // A broadcast reader that died lost its place: its successor joins at the oldest message still held
+        // and skips what the record says was published. A first bridge is a new subscriber (next message).
+        long skipBelow = broadcastState?.ResumeAt ?? -1;
+        using SharedMemoryChannelReader reader = skipBelow >= 0 ? channel.OpenReader(ReaderStart.Oldest) : channel.OpenReader();
+        if (broadcastState is not null)
+        {
+            JoinBroadcast(reader, skipBelow);
+        }
+
+        // A broadcast writer may overwrite a peeked message (a drop-after policy, or old records while a reader
+        // that joined at the oldest catches up): copy it, and publish the copy only when Advance found it intact.
+        bool copy = broadcast;
         await using NatsConnection connection = await ConnectAsync(_options.Url, stoppingToken).ConfigureAwait(false);
         var js = new NatsJSContext(connection);
         string subject = NatsSubject.ForType(_options.Subject, _options.Type);
@@ -69,23 +93,53 @@ public sealed class ChannelBridgeOut : NatsBridge
         using CancellationTokenRegistration stopRegistration = stoppingToken.Register(() => publishStop.CancelAfter(TimeSpan.FromSeconds(5)));
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!reader.TryPeek(out ReadOnlySpan<byte> message))
+            bool duplicate;
+            int length;
+            try
             {
-                if (!await WaitAsync(reader, stoppingToken).ConfigureAwait(false))
+                if (!reader.TryPeek(out ReadOnlySpan<byte> message))
                 {
-                    Log.ChannelCompleted(Logger);
-                    break;
+                    if (!await WaitAsync(reader, stoppingToken).ConfigureAwait(false))
+                    {
+                        Log.ChannelCompleted(Logger);
+                        break;
+                    }
+
+                    continue;
                 }
 
+                long position = reader.Position;
+                if (position < skipBelow)
+                {
+                    reader.Advance(); // a previous bridge's, acknowledged by JetStream
+                    Metrics.Redelivered();
+                    continue;
+                }
+
+                string id = idPrefix + position.ToString(CultureInfo.InvariantCulture);
+                length = message.Length;
+                if (copy)
+                {
+                    byte[] body = message.ToArray();
+                    reader.Advance(); // throws if the writer overwrote the message meanwhile; the copy is then discarded
+                    duplicate = await PublishAsync(js, subject, body, id, headers, publishStop.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    // The bytes stay in shared memory, mapped and unchanged by the protocol, until Advance: no copy.
+                    using var memory = new UnmanagedMemory(message);
+                    duplicate = await PublishAsync(js, subject, memory.Memory, id, headers, publishStop.Token).ConfigureAwait(false);
+                    reader.Advance();
+                }
+            }
+            catch (ChannelReaderDroppedException dropped)
+            {
+                Metrics.LostBytesAdd(dropped.BytesBehind);
+                Log.BroadcastLost(Logger, Target.KeyText, dropped.BytesBehind, "dropped as a slow reader, or overwritten while it caught up on old messages; it reads on from the newest");
                 continue;
             }
 
-            string id = idPrefix + reader.Position.ToString(CultureInfo.InvariantCulture);
-            int length = message.Length;
-            // The bytes stay in shared memory, mapped and unchanged by the protocol, until Advance: no copy.
-            using var memory = new UnmanagedMemory(message);
-            bool duplicate = await PublishAsync(js, subject, memory.Memory, id, headers, publishStop.Token).ConfigureAwait(false);
-            reader.Advance();
+            broadcastState?.Published(reader.Position);
             if (duplicate)
             {
                 Metrics.Redelivered();
@@ -97,7 +151,25 @@ public sealed class ChannelBridgeOut : NatsBridge
         }
 
         bridgeLock.ReleaseAndRemove();
+        broadcastState?.Remove(); // a stopped bridge leaves the broadcast: a new one starts at the next message
         LogStopped();
+    }
+
+    /// <summary>Says where the broadcast reader starts, and tells the messages overwritten since the previous bridge's last publication.</summary>
+    private void JoinBroadcast(SharedMemoryChannelReader reader, long resumeAt)
+    {
+        if (resumeAt < 0)
+        {
+            Log.BroadcastJoined(Logger, $"a new reader from the next message (position {reader.Position})");
+            return;
+        }
+
+        Log.BroadcastJoined(Logger, $"resuming after the previous bridge's last published message (position {resumeAt}), from the oldest message held (position {reader.Position})");
+        if (reader.Position > resumeAt)
+        {
+            Metrics.LostBytesAdd(reader.Position - resumeAt);
+            Log.BroadcastLost(Logger, Target.KeyText, reader.Position - resumeAt, "no bridge was reading while the writer needed the room");
+        }
     }
 
     /// <summary>Waits for a message; false when the channel was completed and is drained. A writer that died is waited out.</summary>

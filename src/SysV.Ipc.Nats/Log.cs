@@ -64,4 +64,10 @@ internal static partial class Log
 
     [LoggerMessage(20, LogLevel.Warning, "No JetStream stream stores subject '{Subject}' yet: start the out bridge (it creates the stream with --stream NAME), or create one with nats stream add. Looking again in {Seconds:0.0} s")]
     public static partial void NoStream(ILogger logger, string subject, double seconds);
+
+    [LoggerMessage(21, LogLevel.Information, "Broadcast channel: {Start}; this bridge takes one reader place, the channel's other readers are not affected")]
+    public static partial void BroadcastJoined(ILogger logger, string start);
+
+    [LoggerMessage(22, LogLevel.Error, "Broadcast channel {Channel}: {Bytes} byte(s) of messages were overwritten by its writer before this bridge read them ({Reason}); they are lost to JetStream (counted in sysvipc.bridge.lost)")]
+    public static partial void BroadcastLost(ILogger logger, string channel, long bytes, string reason);
 }

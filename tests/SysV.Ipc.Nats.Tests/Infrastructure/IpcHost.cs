@@ -10,10 +10,10 @@ namespace SysV.Ipc.Nats.Tests.Infrastructure;
 /// </summary>
 public sealed class IpcHost : IDisposable
 {
-    private readonly Process _holder;
+    private readonly Process? _holder;
     private readonly List<Process> _started = [];
 
-    private IpcHost(Process holder, string name)
+    private IpcHost(Process? holder, string name)
     {
         _holder = holder;
         Name = name;
@@ -21,7 +21,10 @@ public sealed class IpcHost : IDisposable
 
     public string Name { get; }
 
-    public int HolderPid => _holder.Id;
+    public int HolderPid => _holder?.Id ?? Environment.ProcessId;
+
+    /// <summary>The test process's own namespace as a host (objects the test makes in-process live there); it is not removed on dispose.</summary>
+    public static IpcHost Current(string name) => new(null, name);
 
     public static IpcHost Create(string name)
     {
@@ -152,6 +155,11 @@ public sealed class IpcHost : IDisposable
 
                 p.Dispose();
             }
+        }
+
+        if (_holder is null)
+        {
+            return;
         }
 
         if (!_holder.HasExited)

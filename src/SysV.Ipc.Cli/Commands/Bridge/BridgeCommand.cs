@@ -17,7 +17,7 @@ namespace SysV.Ipc.Cli.Commands.Bridge;
 internal static class BridgeCommand
 {
     private static readonly Option<string?> s_queue = new("--queue", "-q") { Description = "The System V queue's key (0x... or decimal); or --channel.", HelpName = "KEY" };
-    private static readonly Option<string?> s_channel = new("--channel", "-c") { Description = "A SharedMemoryChannel's key instead of a queue (out: the bridge is its reader; in: a writer).", HelpName = "KEY" };
+    private static readonly Option<string?> s_channel = new("--channel", "-c") { Description = "A SharedMemoryChannel's key instead of a queue (out: the bridge is its reader, or one more reader of a broadcast channel; in: a writer).", HelpName = "KEY" };
     private static readonly Option<long> s_type = new("--type") { Description = "Channel out: the message type sent in the Sysv-Type header and put for {type} in the subject (default 1).", HelpName = "TYPE", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> s_capacity = new("--capacity") { Description = "Channel in with --create: the ring's size in bytes, a power of two (default 1M; messages up to half of it).", HelpName = "BYTES" };
     private static readonly Option<string> s_subject = new("--subject", "-s") { Description = "The NATS subject; out: may contain {type} (orders.{type}); in: a filter (orders.*, orders.>).", Required = true, HelpName = "SUBJECT" };

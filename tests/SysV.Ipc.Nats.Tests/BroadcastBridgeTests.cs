@@ -1,0 +1,80 @@
+using System.Globalization;
+using Xunit.Abstractions;
+
+namespace SysV.Ipc.Nats.Tests;
+
+/// <summary>
+/// A broadcast channel as the out bridge's source: the bridge takes one reader place among the channel's
+/// readers. Host A is the test process's own namespace: the test writes the channel and reads it with a
+/// reader of its own, 'sysvipc bridge out --channel' (another process) is a second reader, and 'sysvipc
+/// bridge in --channel' fills a channel in host B, where a C program reads and checks every message.
+/// </summary>
+public sealed class BroadcastBridgeTests(ITestOutputHelper output)
+{
+    private const int MaxSize = 2048;
+
+    [BridgeFact]
+    public void A_broadcast_channel_reaches_the_other_host_through_one_reader_place_and_its_other_readers_get_everything()
+    {
+        int count = Stress.Pick(4000, 20_000);
+        int killsWanted = Stress.Pick(2, 10);
+        var key = new IpcKey(0x3d000000 | Random.Shared.Next(1, 0x00ffffff));
+        // 16 MiB holds what the paced writer writes while a killed bridge restarts (about 1 MB/s).
+        using var channel = SharedMemoryChannel.Create(key, 16 << 20, new SharedMemoryChannelOptions { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
+        using SharedMemoryChannelReader local = channel.OpenReader();
+        using var scenario = Scenario.Start(output, channel: true, hostA: IpcHost.Current("A"), sourceKey: key);
+        Assert.Contains("Broadcast channel: a new reader", scenario.Out.Log, StringComparison.Ordinal);
+
+        using var receiver = scenario.B.Start(NativeProgram.Build("bridge_chan"), "recv", Scenario.TargetKey.ToString(), count.ToString(CultureInfo.InvariantCulture), "60");
+        Task<string> received = receiver.StandardOutput.ReadToEndAsync();
+        Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
+        Task writing = Task.Run(() =>
+        {
+            using SharedMemoryChannelWriter writer = channel.OpenWriter();
+            var random = new Random(count);
+            for (int i = 0; i < count; i++)
+            {
+                writer.Write(BridgeMessage.Make(random.Next(BridgeMessage.HeaderSize, MaxSize + 1), 1, (ulong)i));
+                Thread.Sleep(1);
+            }
+        });
+        Task<(int Received, int Errors)> localReading = Task.Run(() =>
+        {
+            int errors = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (BridgeMessage.Check(local.Read(TimeSpan.FromSeconds(60), CancellationToken.None), 1) != i)
+                {
+                    errors++;
+                }
+            }
+
+            return (count, errors);
+        });
+
+        int kills = 0;
+        var pause = new Random();
+        while (!receiver.HasExited && kills < killsWanted)
+        {
+            Thread.Sleep(pause.Next(300, 1500));
+            scenario.KillAndRestartOut();
+            kills++;
+            scenario.Out.WaitFor("resuming after the previous bridge's last published message");
+        }
+
+        Assert.True(receiver.WaitForExit(TimeSpan.FromSeconds(Stress.On ? 1200 : 240)), "the receiver in B did not finish:\n" + scenario.Out.Log);
+        receiver.WaitForExit();
+        writing.Wait();
+        (int localReceived, int localErrors) = localReading.Result;
+        ReceiveReport report = ReceiveReport.Parse(received.Result);
+        output.WriteLine($"kills of the out bridge: {kills}; B: {received.Result.Trim()} {receiverErrors.Result.Trim()}; local reader: {localReceived} read, {localErrors} wrong");
+        output.WriteLine("out bridge log:\n" + scenario.Out.Log + "\nin bridge log:\n" + scenario.In.Log);
+        Assert.Equal((count, 0), (localReceived, localErrors));
+        Assert.Equal(count, report.Unique);
+        Assert.Equal(0, report.OrderErrors);
+        Assert.Equal(0, report.Corrupt);
+        Assert.Equal(0, report.Duplicates); // a republished message has its old id: JetStream drops it
+        Assert.True(kills >= 1, "the run finished before a kill");
+        Assert.DoesNotContain("overwritten by its writer", scenario.Out.Log, StringComparison.Ordinal);
+    }
+}
