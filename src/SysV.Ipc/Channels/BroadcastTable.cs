@@ -50,7 +50,7 @@ internal static unsafe class BroadcastTable
                 ChannelRole.Consumer,
                 ParticipantIdentity.PidOf(r.Owner),
                 ParticipantIdentity.IsAlive(r.Owner),
-                TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - r.Heartbeat)))
+                ParticipantTable.SinceHeartbeat(r.Heartbeat))
             {
                 Position = r.Cursor,
                 IsDropped = r.State == BroadcastLayout.StateDropped,
@@ -87,7 +87,7 @@ internal static unsafe class BroadcastTable
             participants.Add(new ChannelParticipantStatus(
                 BroadcastLayout.WriterSlot, ChannelRole.Producer, ParticipantIdentity.PidOf(writerOwner), ParticipantIdentity.IsAlive(writerOwner),
                 tail, tail - slowest, Volatile.Read(ref *(int*)(writer + ChannelLayout.SlotSleeping)) != 0,
-                heartbeat <= 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
+                ParticipantTable.SinceRecordedHeartbeat(heartbeat)));
         }
 
         foreach (Reader r in readers)
@@ -95,25 +95,10 @@ internal static unsafe class BroadcastTable
             participants.Add(new ChannelParticipantStatus(
                 FirstReaderSlot + r.Index, ChannelRole.Consumer, ParticipantIdentity.PidOf(r.Owner), ParticipantIdentity.IsAlive(r.Owner),
                 r.Cursor, Math.Max(0, tail - r.Cursor), false,
-                r.Heartbeat <= 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - r.Heartbeat))));
+                ParticipantTable.SinceRecordedHeartbeat(r.Heartbeat)));
         }
 
-        return new SharedMemoryChannelStatus(
-            m.Mode,
-            m.Capacity,
-            m.MaxMessageSize,
-            m.ProducerSlots,
-            m.CreatorPid,
-            DateTimeOffset.FromUnixTimeMilliseconds(m.CreationEpoch),
-            m.IsCompleted,
-            tail,
-            slowest,
-            gate,
-            tail - slowest,
-            CountMessages(m, slowest, tail),
-            Volatile.Read(ref *m.ConsumerSleeping) != 0,
-            Math.Max(0, Volatile.Read(ref *m.ProducersSleeping)),
-            participants);
+        return SharedMemoryChannelStatus.FromPositions(m, tail, slowest, gate, CountMessages(m, slowest, tail), participants);
     }
 
     /// <summary>Walks the committed records from <paramref name="from"/> (their sequences and lengths checked); stops at the first that is not one.</summary>

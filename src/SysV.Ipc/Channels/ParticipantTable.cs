@@ -80,6 +80,15 @@ internal static unsafe class ParticipantTable
     internal static void Heartbeat(ChannelMemory m, int index) =>
         Volatile.Write(ref *(long*)(m.Slot(index) + ChannelLayout.SlotHeartbeat), Environment.TickCount64);
 
+    /// <summary>
+    /// How long ago a heartbeat (a <see cref="Environment.TickCount64"/> reading, maybe by another process) was
+    /// written: the same monotonic clock, and one from the future (another time namespace) counts as now.
+    /// </summary>
+    internal static TimeSpan SinceHeartbeat(long heartbeat) => TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat));
+
+    /// <summary><see cref="SinceHeartbeat"/>, or null when the place recorded no heartbeat (0).</summary>
+    internal static TimeSpan? SinceRecordedHeartbeat(long heartbeat) => heartbeat <= 0 ? null : SinceHeartbeat(heartbeat);
+
     /// <summary>Whether the reader has passed the last claim a slot records (a claim no protocol state produces counts as none, as in the reader's recovery).</summary>
     internal static bool ClaimIsPassed(ChannelMemory m, int index)
     {
@@ -164,11 +173,10 @@ internal static unsafe class ParticipantTable
                 throw m.Corrupted($"participant slot {i} holds owner 0x{owner:x16} (pid {pid}), role {role} and heartbeat {heartbeat}, which no {expected} writes there");
             }
 
-            // The heartbeat is another process's reading of the same monotonic clock; one from the future (another time namespace) counts as now.
             long position = i == ReaderSlot ? Volatile.Read(ref *m.Consumed)
                 : m.Mode == ChannelMode.MultiProducer ? Volatile.Read(ref *(long*)(slot + ChannelLayout.SlotClaimPosition))
                 : Volatile.Read(ref *m.Tail);
-            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))) { Position = position });
+            result.Add(new ChannelParticipant(i, expected, pid, ParticipantIdentity.IsAlive(owner), SinceHeartbeat(heartbeat)) { Position = position });
         }
 
         if (m.IsBroadcast)

@@ -100,10 +100,20 @@ public sealed record SharedMemoryChannelStatus(
                 position,
                 consumer ? tail - consumed : Math.Max(0, position - consumed),
                 sleeping,
-                heartbeat <= 0 ? null : TimeSpan.FromMilliseconds(Math.Max(0, Environment.TickCount64 - heartbeat))));
+                ParticipantTable.SinceRecordedHeartbeat(heartbeat)));
         }
 
-        return new SharedMemoryChannelStatus(
+        return FromPositions(m, tail, consumed, head, CountMessages(m, consumed, tail), participants);
+    }
+
+    /// <summary>
+    /// The status every ring reports alike, from the positions its own walk read: the configuration and the
+    /// sleepers from the header, <paramref name="read"/> and <paramref name="released"/> as the ring defines
+    /// them (the reader's consumed and head; a broadcast ring's slowest cursor and gate).
+    /// </summary>
+    internal static unsafe SharedMemoryChannelStatus FromPositions(
+        ChannelMemory m, long tail, long read, long released, long messagesWaiting, IReadOnlyList<ChannelParticipantStatus> participants) =>
+        new(
             m.Mode,
             m.Capacity,
             m.MaxMessageSize,
@@ -112,14 +122,13 @@ public sealed record SharedMemoryChannelStatus(
             DateTimeOffset.FromUnixTimeMilliseconds(m.CreationEpoch),
             m.IsCompleted,
             tail,
-            consumed,
-            head,
-            tail - consumed,
-            CountMessages(m, consumed, tail),
+            read,
+            released,
+            tail - read,
+            messagesWaiting,
             Volatile.Read(ref *m.ConsumerSleeping) != 0,
             Math.Max(0, Volatile.Read(ref *m.ProducersSleeping)),
             participants);
-    }
 
     /// <summary>Walks the committed records from the reader's position, every length checked against the ring; stops at the first uncommitted or impossible one.</summary>
     private static unsafe long CountMessages(ChannelMemory m, long from, long tail)
