@@ -243,30 +243,21 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         return OpenReaderCore(start, wait);
     }
 
-    private SharedMemoryChannelReader OpenReaderCore(ReaderStart start, ChannelWaitStrategy? wait)
-    {
-        wait ??= ChannelWaitStrategy.Default;
-        wait.Validate();
-        AddReference();
-        SharedMemoryAttachment? own = null;
-        try
-        {
-            own = _segment.Attach();
-            return new SharedMemoryChannelReader(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait, start);
-        }
-        catch
-        {
-            own?.Dispose();
-            Release();
-            throw;
-        }
-    }
+    private SharedMemoryChannelReader OpenReaderCore(ReaderStart start, ChannelWaitStrategy? wait) =>
+        OpenParticipant(wait, (own, memory, w) => new SharedMemoryChannelReader(this, own, memory, _memory, w, start));
 
     /// <summary>Opens a writer (this process registers as a producer).</summary>
     /// <param name="wait">How the writer waits for room; <see cref="ChannelWaitStrategy.Default"/> when null.</param>
     /// <returns>The writer. If a previous writer died, this one takes its place.</returns>
     /// <exception cref="InvalidOperationException">Every writer place is held by a live writer (a single-producer channel has one).</exception>
-    public SharedMemoryChannelWriter OpenWriter(ChannelWaitStrategy? wait = null)
+    public SharedMemoryChannelWriter OpenWriter(ChannelWaitStrategy? wait = null) =>
+        OpenParticipant(wait, (own, memory, w) => new SharedMemoryChannelWriter(this, own, memory, _memory, w));
+
+    /// <summary>
+    /// Makes a reader or writer over an attachment of its own, holding a reference to this channel; undoes
+    /// both when the attach or <paramref name="create"/> throws.
+    /// </summary>
+    private T OpenParticipant<T>(ChannelWaitStrategy? wait, Func<SharedMemoryAttachment, ChannelMemory, ChannelWaitStrategy, T> create)
     {
         wait ??= ChannelWaitStrategy.Default;
         wait.Validate();
@@ -275,7 +266,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         try
         {
             own = _segment.Attach();
-            return new SharedMemoryChannelWriter(this, own, new ChannelMemory(_memory, own.Pointer, own.Length), _memory, wait);
+            return create(own, new ChannelMemory(_memory, own.Pointer, own.Length), wait);
         }
         catch
         {
