@@ -347,6 +347,17 @@ internal sealed unsafe class ChannelMemory
     /// </summary>
     internal bool Detached { get; set; }
 
+    /// <summary>
+    /// Replaces the owner's <paramref name="attachment"/> of this view by private memory, <see cref="Detached"/>
+    /// stored first: the step every disposal of a view's owner takes before it touches the segment again
+    /// through another mapping.
+    /// </summary>
+    internal void Detach(SharedMemoryAttachment attachment)
+    {
+        Detached = true;
+        attachment.DisposeToPlaceholder();
+    }
+
     /// <summary>The exception for an impossible value read from the segment (or, after <see cref="Detached"/>, for the disposal that explains it).</summary>
     internal Exception Corrupted(string what)
     {

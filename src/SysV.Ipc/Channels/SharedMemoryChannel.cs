@@ -329,8 +329,7 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
         if (Interlocked.Decrement(ref _references) == 0)
         {
             // A call of this object racing its Dispose (IsCompleted, GetParticipants) then reads zeros, not unmapped memory.
-            _memory.Detached = true;
-            _attachment.DisposeToPlaceholder();
+            _memory.Detach(_attachment);
         }
     }
 

@@ -398,8 +398,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
             return;
         }
 
-        _m.Detached = true;
-        _attachment.DisposeToPlaceholder();
+        _m.Detach(_attachment);
         ChannelMemory c = _control;
         if (_broadcast != null)
         {

@@ -339,8 +339,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
             return;
         }
 
-        _m.Detached = true;
-        _attachment.DisposeToPlaceholder();
+        _m.Detach(_attachment);
         ChannelMemory c = _control;
         try
         {
