@@ -498,15 +498,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
 
             if (checkPeers)
             {
-                if (_broadcast != null)
-                {
-                    _broadcast.Heartbeat();
-                }
-                else
-                {
-                    ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
-                }
-
+                Heartbeat();
                 if (RecoverDeadClaim())
                 {
                     return TryPeek(out _) ? ChannelReadiness.Ready : default;
@@ -597,15 +589,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
 
             if (checkPeers)
             {
-                if (_broadcast != null)
-                {
-                    _broadcast.Heartbeat();
-                }
-                else
-                {
-                    ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
-                }
-
+                Heartbeat();
                 if (RecoverDeadClaim())
                 {
                     return;
@@ -622,6 +606,19 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
             {
                 Volatile.Write(ref *_control.ConsumerSleeping, 0);
             }
+        }
+    }
+
+    /// <summary>Records that this reader still visits its slow path: in its broadcast block, or in the consumer's slot.</summary>
+    private void Heartbeat()
+    {
+        if (_broadcast != null)
+        {
+            _broadcast.Heartbeat();
+        }
+        else
+        {
+            ParticipantTable.Heartbeat(_m, ParticipantTable.ReaderSlot);
         }
     }
 
