@@ -25,47 +25,25 @@ internal sealed class IpcsListing(TextWriter output, ListFormat format, SizeUnit
                 Line("used headers = " + CText.Number(usage.MessageCount));
                 Size(unit, "used space", (ulong)usage.MessageBytes, unit == SizeUnit.Default ? " bytes\n" : "\n");
                 return;
-            case ListFormat.Creator:
-                Line("------ Message Queues Creators/Owners --------");
-                Line(CreatorHeader("msqid"));
-                break;
-            case ListFormat.Time:
-                Line("------ Message Queues Send/Recv/Change Times --------");
-                Line(CText.Left("msqid", 8) + " " + CText.Left("owner", 10) + " " + CText.Left("send", 20) + " " + CText.Left("recv", 20) + " " + CText.Left("change", 20));
-                break;
-            case ListFormat.Pid:
-                Line("------ Message Queues PIDs --------");
-                Line(Columns(10, "msqid", "owner", "lspid", "lrpid"));
-                break;
-            default:
-                Line("------ Message Queues --------");
-                Line(Columns(10, "key", "msqid", "owner", "perms") + " " + CText.Left(unit == SizeUnit.Human ? "size" : "used-bytes", 12) + " " + CText.Left("messages", 12));
-                break;
         }
 
-        foreach (MessageQueueInfo q in queues)
-        {
-            switch (format)
+        Block(
+            queues,
+            format switch
             {
-                case ListFormat.Creator:
-                    Line(CreatorRow(q));
-                    break;
-                case ListFormat.Time:
-                    output.Write(IdAndOwner(q, 8));
-                    output.Write(" " + CText.Time(q.LastSendTime, 4, 20, 16));
-                    output.Write(" " + CText.Time(q.LastReceiveTime, 4, 20, 16));
-                    Line(" " + CText.Time(q.LastChangeTime, 4, 20, 16));
-                    break;
-                case ListFormat.Pid:
-                    Line(IdAndOwner(q, 8) + "  " + CText.Right(CText.Number(q.LastSendProcessId), 5) + "     " + CText.Right(CText.Number(q.LastReceiveProcessId), 5));
-                    break;
-                default:
-                    output.Write(KeyColumn(q) + IdAndOwner(q, 10) + " " + CText.Left(CText.Octal(q.Mode & 0x1FF), 10) + " ");
-                    output.Write(unit == SizeUnit.Human ? CText.Right(CText.HumanSize((ulong)q.BytesUsed), 6) + "      " : CText.Left(q.BytesUsed, 12));
-                    Line(" " + CText.Left(q.MessageCount, 12));
-                    break;
-            }
-        }
+                ListFormat.Creator => ("Message Queues Creators/Owners", CreatorHeader("msqid")),
+                ListFormat.Time => ("Message Queues Send/Recv/Change Times", CText.Left("msqid", 8) + " " + CText.Left("owner", 10) + " " + CText.Left("send", 20) + " " + CText.Left("recv", 20) + " " + CText.Left("change", 20)),
+                ListFormat.Pid => ("Message Queues PIDs", Columns(10, "msqid", "owner", "lspid", "lrpid")),
+                _ => ("Message Queues", Columns(10, "key", "msqid", "owner", "perms") + " " + CText.Left(unit == SizeUnit.Human ? "size" : "used-bytes", 12) + " " + CText.Left("messages", 12)),
+            },
+            q => format switch
+            {
+                ListFormat.Time => IdAndOwner(q, 8) + TimeColumns(q.LastSendTime, q.LastReceiveTime, q.LastChangeTime),
+                ListFormat.Pid => IdAndOwner(q, 8) + "  " + CText.Right(CText.Number(q.LastSendProcessId), 5) + "     " + CText.Right(CText.Number(q.LastReceiveProcessId), 5),
+                _ => KeyColumn(q) + IdAndOwner(q, 10) + " " + CText.Left(CText.Octal(q.Mode & 0x1FF), 10) + " "
+                    + (unit == SizeUnit.Human ? CText.Right(CText.HumanSize((ulong)q.BytesUsed), 6) + "      " : CText.Left(q.BytesUsed, 12))
+                    + " " + CText.Left(q.MessageCount, 12),
+            });
     }
 
     /// <summary>The shared memory block.</summary>
@@ -85,47 +63,25 @@ internal sealed class IpcsListing(TextWriter output, ListFormat format, SizeUnit
                 Line("pages swapped   " + CText.Number(usage.SharedMemorySwappedPages));
                 Line("Swap performance: " + CText.Number(usage.SwapAttempts) + " attempts\t " + CText.Number(usage.SwapSuccesses) + " successes");
                 return;
-            case ListFormat.Creator:
-                Line("------ Shared Memory Segment Creators/Owners --------");
-                Line(CreatorHeader("shmid"));
-                break;
-            case ListFormat.Time:
-                Line("------ Shared Memory Attach/Detach/Change Times --------");
-                Line(CText.Left("shmid", 10) + " " + CText.Left("owner", 10) + " " + CText.Left("attached", 20) + " " + CText.Left("detached", 20) + " " + CText.Left("changed", 20));
-                break;
-            case ListFormat.Pid:
-                Line("------ Shared Memory Creator/Last-op PIDs --------");
-                Line(Columns(10, "shmid", "owner", "cpid", "lpid") + (showCommand ? " command" : string.Empty));
-                break;
-            default:
-                Line("------ Shared Memory Segments --------");
-                Line(Columns(10, "key", "shmid", "owner", "perms", unit == SizeUnit.Human ? "size" : "bytes", "nattch") + " " + CText.Left("status", 12) + (showCommand ? " command" : string.Empty));
-                break;
         }
 
-        foreach (SharedMemoryInfo s in segments)
-        {
-            switch (format)
+        Block(
+            segments,
+            format switch
             {
-                case ListFormat.Creator:
-                    Line(CreatorRow(s));
-                    break;
-                case ListFormat.Time:
-                    output.Write(IdAndOwner(s, 10));
-                    output.Write(" " + CText.Time(s.LastAttachTime, 4, 20, 16));
-                    output.Write(" " + CText.Time(s.LastDetachTime, 4, 20, 16));
-                    Line(" " + CText.Time(s.LastChangeTime, 4, 20, 16));
-                    break;
-                case ListFormat.Pid:
-                    Line(IdAndOwner(s, 10) + " " + CText.Left(s.CreatorProcessId, 10) + " " + CText.Left(s.LastProcessId, 10) + Command(s));
-                    break;
-                default:
-                    output.Write(KeyColumn(s) + IdAndOwner(s, 10) + " " + CText.Left(CText.Octal(s.Mode & 0x1FF), 10) + " ");
-                    output.Write(unit == SizeUnit.Human ? CText.Right(CText.HumanSize((ulong)s.Size), 6) + "    " : CText.Left((ulong)s.Size, 10));
-                    Line(" " + CText.Left(s.AttachCount, 10) + " " + CText.Left(s.IsMarkedForRemoval ? "dest" : " ", 6) + " " + CText.Left(s.IsLocked ? "locked" : " ", 6) + Command(s));
-                    break;
-            }
-        }
+                ListFormat.Creator => ("Shared Memory Segment Creators/Owners", CreatorHeader("shmid")),
+                ListFormat.Time => ("Shared Memory Attach/Detach/Change Times", CText.Left("shmid", 10) + " " + CText.Left("owner", 10) + " " + CText.Left("attached", 20) + " " + CText.Left("detached", 20) + " " + CText.Left("changed", 20)),
+                ListFormat.Pid => ("Shared Memory Creator/Last-op PIDs", Columns(10, "shmid", "owner", "cpid", "lpid") + (showCommand ? " command" : string.Empty)),
+                _ => ("Shared Memory Segments", Columns(10, "key", "shmid", "owner", "perms", unit == SizeUnit.Human ? "size" : "bytes", "nattch") + " " + CText.Left("status", 12) + (showCommand ? " command" : string.Empty)),
+            },
+            s => format switch
+            {
+                ListFormat.Time => IdAndOwner(s, 10) + TimeColumns(s.LastAttachTime, s.LastDetachTime, s.LastChangeTime),
+                ListFormat.Pid => IdAndOwner(s, 10) + " " + CText.Left(s.CreatorProcessId, 10) + " " + CText.Left(s.LastProcessId, 10) + Command(s),
+                _ => KeyColumn(s) + IdAndOwner(s, 10) + " " + CText.Left(CText.Octal(s.Mode & 0x1FF), 10) + " "
+                    + (unit == SizeUnit.Human ? CText.Right(CText.HumanSize((ulong)s.Size), 6) + "    " : CText.Left((ulong)s.Size, 10))
+                    + " " + CText.Left(s.AttachCount, 10) + " " + CText.Left(s.IsMarkedForRemoval ? "dest" : " ", 6) + " " + CText.Left(s.IsLocked ? "locked" : " ", 6) + Command(s),
+            });
     }
 
     /// <summary>The semaphore block (ipcs prints nothing for -p, not even a title).</summary>
@@ -150,38 +106,41 @@ internal sealed class IpcsListing(TextWriter output, ListFormat format, SizeUnit
                 return;
             case ListFormat.Pid:
                 return;
-            case ListFormat.Creator:
-                Line("------ Semaphore Arrays Creators/Owners --------");
-                Line(CreatorHeader("semid"));
-                break;
-            case ListFormat.Time:
-                Line("------ Semaphore Operation/Change Times --------");
-                Line(CText.Left("semid", 8) + " " + CText.Left("owner", 10) + " " + CText.Left("last-op", 26) + " " + CText.Left("last-changed", 26));
-                break;
-            default:
-                Line("------ Semaphore Arrays --------");
-                Line(Columns(10, "key", "semid", "owner", "perms", "nsems"));
-                break;
         }
 
-        foreach (SemaphoreSetInfo s in sets)
-        {
-            switch (format)
+        Block(
+            sets,
+            format switch
             {
-                case ListFormat.Creator:
-                    Line(CreatorRow(s));
-                    break;
-                case ListFormat.Time:
-                    output.Write(IdAndOwner(s, 8));
-                    output.Write("  " + CText.Time(s.LastOperationTime, 0, 26, 24));
-                    Line(" " + CText.Time(s.LastChangeTime, 0, 26, 24));
-                    break;
-                default:
-                    Line(KeyColumn(s) + IdAndOwner(s, 10) + " " + CText.Left(CText.Octal(s.Mode & 0x1FF), 10) + " " + CText.Left(s.Count, 10));
-                    break;
-            }
+                ListFormat.Creator => ("Semaphore Arrays Creators/Owners", CreatorHeader("semid")),
+                ListFormat.Time => ("Semaphore Operation/Change Times", CText.Left("semid", 8) + " " + CText.Left("owner", 10) + " " + CText.Left("last-op", 26) + " " + CText.Left("last-changed", 26)),
+                _ => ("Semaphore Arrays", Columns(10, "key", "semid", "owner", "perms", "nsems")),
+            },
+            s => format switch
+            {
+                ListFormat.Time => IdAndOwner(s, 8) + "  " + CText.Time(s.LastOperationTime, 0, 26, 24) + " " + CText.Time(s.LastChangeTime, 0, 26, 24),
+                _ => KeyColumn(s) + IdAndOwner(s, 10) + " " + CText.Left(CText.Octal(s.Mode & 0x1FF), 10) + " " + CText.Left(s.Count, 10),
+            });
+    }
+
+    /// <summary>
+    /// A block of the listing forms: its title and header line, then a row per object (the -c form's row is
+    /// the same for every kind).
+    /// </summary>
+    private void Block<T>(IReadOnlyList<T> items, (string Title, string Header) top, Func<T, string> row)
+        where T : IpcObjectInfo
+    {
+        Line("------ " + top.Title + " --------");
+        Line(top.Header);
+        foreach (T item in items)
+        {
+            Line(format == ListFormat.Creator ? CreatorRow(item) : row(item));
         }
     }
+
+    /// <summary>The three time columns of the queue and segment -t forms, "%-20.16s" of each date after a space.</summary>
+    private static string TimeColumns(DateTimeOffset? first, DateTimeOffset? second, DateTimeOffset? change)
+        => " " + CText.Time(first, 4, 20, 16) + " " + CText.Time(second, 4, 20, 16) + " " + CText.Time(change, 4, 20, 16);
 
     private void WriteSharedMemoryLimits(IpcLimits limits)
     {
