@@ -247,9 +247,9 @@ internal sealed record TopRow(
         json.WriteNumber("id", Id);
         json.WriteString("key", Key.ToString());
         json.WriteNumber("owner_uid", Owner);
-        Number(json, "depth", Depth);
-        Number(json, "bytes", Bytes);
-        Number(json, "users", Users);
+        JsonOutput.WriteNullable(json, "depth", Depth);
+        JsonOutput.WriteNullable(json, "bytes", Bytes);
+        JsonOutput.WriteNullable(json, "users", Users);
         json.WriteBoolean("active", Active);
         switch (Sample.Info)
         {
@@ -278,27 +278,6 @@ internal sealed record TopRow(
         json.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static void Rate(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, Math.Round(v, 3));
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
+    private static void Rate(Utf8JsonWriter json, string name, double? value) =>
+        JsonOutput.WriteNullable(json, name, value is { } v ? Math.Round(v, 3) : null);
 }

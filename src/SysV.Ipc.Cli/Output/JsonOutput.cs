@@ -246,7 +246,21 @@ internal static class JsonOutput
         }
     }
 
-    private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
+    /// <summary>A number, or null when it is not known.</summary>
+    internal static void WriteNullable(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    /// <summary>A number, or null when it is not known.</summary>
+    internal static void WriteNullable(Utf8JsonWriter json, string name, double? value)
     {
         if (value is { } v)
         {
