@@ -11,9 +11,6 @@ namespace SysV.Ipc.Cli.Commands;
 /// </summary>
 internal static class LsipcCommand
 {
-    private static readonly Option<bool> s_shm = new("--shmems", "-m") { Description = "Shared memory segments." };
-    private static readonly Option<bool> s_queues = new("--queues", "-q") { Description = "Message queues." };
-    private static readonly Option<bool> s_semaphores = new("--semaphores", "-s") { Description = "Semaphore sets." };
     private static readonly Option<bool> s_global = new("--global", "-g") { Description = "System-wide limits and usage (RESOURCE DESCRIPTION LIMIT USED USE%), of one kind with -m, -q or -s. The default without -m, -q or -s." };
     private static readonly Option<string> s_id = new("--id", "-i") { Description = "Details on the object with this id (with -m, -q or -s), one field per line; for a semaphore set, also a table of its semaphores.", HelpName = "ID" };
     private static readonly Option<bool> s_noHeadings = new("--noheadings") { Description = "No header line." };
@@ -36,7 +33,7 @@ internal static class LsipcCommand
     {
         var command = new Command("lsipc", "List System V IPC objects with lsipc's options, columns and output modes (-g, -o, -r, -e, -J, -n, -y, -b, -P, --time-format, -i).")
         {
-            s_shm, s_queues, s_semaphores, s_global, s_id, s_noHeadings, s_noTruncate, s_timeFormat, s_bytes, s_creator, s_export, s_json,
+            ListCommand.s_shm, ListCommand.s_queues, ListCommand.s_semaphores, s_global, s_id, s_noHeadings, s_noTruncate, s_timeFormat, s_bytes, s_creator, s_export, s_json,
             s_newline, s_list, s_output, s_outputAll, s_numericPerms, s_raw, s_time, s_shell,
         };
         command.SetAction(Run);
@@ -56,7 +53,7 @@ internal static class LsipcCommand
 
     private static int Run(ParseResult result)
     {
-        bool shm = result.GetValue(s_shm), msg = result.GetValue(s_queues), sem = result.GetValue(s_semaphores);
+        bool shm = result.GetValue(ListCommand.s_shm), msg = result.GetValue(ListCommand.s_queues), sem = result.GetValue(ListCommand.s_semaphores);
         if ((shm ? 1 : 0) + (msg ? 1 : 0) + (sem ? 1 : 0) > 1)
         {
             throw new CliUsageException("mutually exclusive arguments: --shmems --queues --semaphores (give one of -m, -q, -s)");
