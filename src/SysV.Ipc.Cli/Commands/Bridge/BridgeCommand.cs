@@ -54,14 +54,9 @@ internal static class BridgeCommand
         return command;
     }
 
-    private static Task<int> RunOutAsync(ParseResult result)
-    {
-        TextWriter error = CommandOutput.Error(result);
-        NatsBridge bridge;
-        try
+    private static Task<int> RunOutAsync(ParseResult result) =>
+        RunBridgeAsync(result, "out", (key, isChannel, logger) =>
         {
-            (IpcKey key, bool isChannel) = Target(result);
-            string logName = SysvIpcCli.Name + " bridge out";
             if (isChannel)
             {
                 if (result.GetValue(s_types) is not null)
@@ -71,32 +66,19 @@ internal static class BridgeCommand
 
                 var options = new ChannelBridgeOutOptions { ChannelKey = key, Type = result.GetValue(s_type) };
                 SetOut(options, result);
-                bridge = new ChannelBridgeOut(options, new LineLogger<ChannelBridgeOut>(error, logName, Level(result)));
+                return new ChannelBridgeOut(options, logger.For<ChannelBridgeOut>());
             }
             else
             {
                 var options = new QueueBridgeOutOptions { QueueKey = key, Types = ParseTypes(result.GetValue(s_types)) };
                 SetOut(options, result);
-                bridge = new QueueBridgeOut(options, new LineLogger<QueueBridgeOut>(error, logName, Level(result)));
+                return new QueueBridgeOut(options, logger.For<QueueBridgeOut>());
             }
-        }
-        catch (ArgumentException e)
-        {
-            CommandOutput.Fail(result, "bridge out: " + Plain(e));
-            return Task.FromResult(1);
-        }
+        });
 
-        return RunAsync(result, bridge, "out");
-    }
-
-    private static Task<int> RunInAsync(ParseResult result)
-    {
-        TextWriter error = CommandOutput.Error(result);
-        NatsBridge bridge;
-        try
+    private static Task<int> RunInAsync(ParseResult result) =>
+        RunBridgeAsync(result, "in", (key, isChannel, logger) =>
         {
-            (IpcKey key, bool isChannel) = Target(result);
-            string logName = SysvIpcCli.Name + " bridge in";
             string? mode = result.GetValue(s_mode);
             UnixFileMode permissions = mode is null ? UnixFileMode.UserRead | UnixFileMode.UserWrite : ArgumentParsers.ParseMode(mode);
             if (isChannel)
@@ -108,7 +90,7 @@ internal static class BridgeCommand
                 }
 
                 SetIn(options, result);
-                bridge = new ChannelBridgeIn(options, new LineLogger<ChannelBridgeIn>(error, logName, Level(result)));
+                return new ChannelBridgeIn(options, logger.For<ChannelBridgeIn>());
             }
             else
             {
@@ -119,16 +101,35 @@ internal static class BridgeCommand
 
                 var options = new QueueBridgeInOptions { QueueKey = key, CreateQueue = result.GetValue(s_create), QueuePermissions = permissions };
                 SetIn(options, result);
-                bridge = new QueueBridgeIn(options, new LineLogger<QueueBridgeIn>(error, logName, Level(result)));
+                return new QueueBridgeIn(options, logger.For<QueueBridgeIn>());
             }
+        });
+
+    /// <summary>
+    /// Builds the bridge of one direction for the --queue or --channel target, then runs it; options the
+    /// library refuses end the command with its message, prefixed with the verb.
+    /// </summary>
+    private static Task<int> RunBridgeAsync(ParseResult result, string direction, Func<IpcKey, bool, BridgeLogging, NatsBridge> create)
+    {
+        NatsBridge bridge;
+        try
+        {
+            (IpcKey key, bool isChannel) = Target(result);
+            bridge = create(key, isChannel, new BridgeLogging(CommandOutput.Error(result), SysvIpcCli.Name + " bridge " + direction, Level(result)));
         }
         catch (ArgumentException e)
         {
-            CommandOutput.Fail(result, "bridge in: " + Plain(e));
+            CommandOutput.Fail(result, "bridge " + direction + ": " + Plain(e));
             return Task.FromResult(1);
         }
 
-        return RunAsync(result, bridge, "in");
+        return RunAsync(result, bridge, direction);
+    }
+
+    /// <summary>Where a bridge's log lines go: the error output, under the verb's name, from debug up with --verbose.</summary>
+    private readonly record struct BridgeLogging(TextWriter Error, string Name, LogLevel Level)
+    {
+        public LineLogger<T> For<T>() => new(Error, Name, Level);
     }
 
     /// <summary>The --queue or --channel key (exactly one of them).</summary>
