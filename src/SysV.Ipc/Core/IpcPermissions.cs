@@ -44,49 +44,32 @@ internal static class IpcPermissions
     /// <summary>IPC_STAT, <paramref name="update"/>, IPC_SET on the object of this kind and id.</summary>
     internal static unsafe void Update(IpcObjectKind kind, int id, IpcKey key, PermissionUpdate update, string what)
     {
-        string call = CallName(kind, what);
-        switch (kind)
+        // shmid_ds, msqid_ds and semid_ds all begin with their ipc_perm (offset 0 on both architectures,
+        // checked against the C headers by the layout test): one pointer reaches it whatever the kind.
+        Libc.SemidDsBuffer semaphore = default;
+        ShmidDs segment = default;
+        MsqidDs queue = default;
+        void* ds = kind switch
         {
-            case IpcObjectKind.SharedMemory:
-            {
-                ShmidDs ds;
-                Check(Libc.shmctl(id, Libc.IPC_STAT, &ds), kind, id, key, "shmctl(IPC_STAT)");
-                update(ref ds.shm_perm);
-                if (Libc.shmctl(id, Libc.IPC_SET, &ds) != 0)
-                {
-                    throw SetError(kind, id, key, call, ds.shm_perm);
-                }
-
-                return;
-            }
-
-            case IpcObjectKind.MessageQueue:
-            {
-                MsqidDs ds;
-                Check(Libc.msgctl(id, Libc.IPC_STAT, &ds), kind, id, key, "msgctl(IPC_STAT)");
-                update(ref ds.msg_perm);
-                if (Libc.msgctl(id, Libc.IPC_SET, &ds) != 0)
-                {
-                    throw SetError(kind, id, key, call, ds.msg_perm);
-                }
-
-                return;
-            }
-
-            default:
-            {
-                Libc.SemidDsBuffer ds = default;
-                Check(Libc.semctl(id, 0, Libc.IPC_STAT, (nint)(&ds)), kind, id, key, "semctl(IPC_STAT)");
-                update(ref ds.X64.sem_perm); // ipc_perm is at offset 0 on both architectures
-                if (Libc.semctl(id, 0, Libc.IPC_SET, (nint)(&ds)) != 0)
-                {
-                    throw SetError(kind, id, key, call, ds.X64.sem_perm);
-                }
-
-                return;
-            }
+            IpcObjectKind.SharedMemory => &segment,
+            IpcObjectKind.MessageQueue => &queue,
+            _ => &semaphore,
+        };
+        Check(Control(kind, id, Libc.IPC_STAT, ds), kind, id, key, CallName(kind, "IPC_STAT"));
+        ref IpcPerm perm = ref *(IpcPerm*)ds;
+        update(ref perm);
+        if (Control(kind, id, Libc.IPC_SET, ds) != 0)
+        {
+            throw SetError(kind, id, key, CallName(kind, what), perm);
         }
     }
+
+    private static unsafe int Control(IpcObjectKind kind, int id, int command, void* ds) => kind switch
+    {
+        IpcObjectKind.SharedMemory => Libc.shmctl(id, command, ds),
+        IpcObjectKind.MessageQueue => Libc.msgctl(id, command, ds),
+        _ => Libc.semctl(id, 0, command, (nint)ds),
+    };
 
     private static string CallName(IpcObjectKind kind, string what) => kind switch
     {
