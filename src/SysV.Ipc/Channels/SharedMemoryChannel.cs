@@ -186,19 +186,8 @@ public sealed unsafe partial class SharedMemoryChannel : IDisposable
     /// <exception cref="ChannelCorruptedException">The segment is not a channel, or its header is corrupt.</exception>
     public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedMemoryChannel? channel)
     {
-        SharedMemorySegment segment;
-        try
-        {
-            segment = SharedMemorySegment.Open(key);
-        }
-        catch (IpcObjectNotFoundException)
-        {
-            channel = null;
-            return false;
-        }
-
-        channel = Attach(segment);
-        return true;
+        channel = SharedMemorySegment.TryOpen(key, out SharedMemorySegment? segment) ? Attach(segment) : null;
+        return channel is not null;
     }
 
     /// <summary>Opens the channel in the segment with this id.</summary>

@@ -121,19 +121,8 @@ public sealed partial class MessageQueue : IDisposable
     /// <param name="key">The key.</param>
     /// <param name="queue">The queue, when the result is <see langword="true"/>.</param>
     /// <returns><see langword="false"/> when no queue has this key; other failures (permission) throw as <see cref="Open"/> does.</returns>
-    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageQueue? queue)
-    {
-        try
-        {
-            queue = Open(key);
-            return true;
-        }
-        catch (IpcObjectNotFoundException)
-        {
-            queue = null;
-            return false;
-        }
-    }
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MessageQueue? queue) =>
+        IpcTryOpen.Run(() => Open(key), out queue);
 
     /// <summary>Opens a queue by its id (as ipcs lists it); the key comes from IPC_STAT.</summary>
     /// <param name="id">The msqid.</param>

@@ -174,19 +174,8 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <param name="cancellationToken">Cancels the wait for initialization.</param>
     /// <returns><see langword="false"/> when no set has this key; other failures throw as Open does.</returns>
     /// <exception cref="TimeoutException">The set exists but was not initialized in time.</exception>
-    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SemaphoreSet? set, SemaphoreSetOpenOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            set = Open(key, options, cancellationToken);
-            return true;
-        }
-        catch (IpcObjectNotFoundException)
-        {
-            set = null;
-            return false;
-        }
-    }
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SemaphoreSet? set, SemaphoreSetOpenOptions? options = null, CancellationToken cancellationToken = default) =>
+        IpcTryOpen.Run(() => Open(key, options, cancellationToken), out set);
 
     /// <summary>
     /// Opens a set by its id (as ipcs lists it, or as its creator passed it on); key and size come from

@@ -130,19 +130,8 @@ public sealed class SharedMemorySegment : IDisposable
     /// <param name="key">The key.</param>
     /// <param name="segment">The segment, when the result is <see langword="true"/>.</param>
     /// <returns><see langword="false"/> when no segment has this key; other failures (permission) throw as <see cref="Open"/> does.</returns>
-    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedMemorySegment? segment)
-    {
-        try
-        {
-            segment = Open(key);
-            return true;
-        }
-        catch (IpcObjectNotFoundException)
-        {
-            segment = null;
-            return false;
-        }
-    }
+    public static bool TryOpen(IpcKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SharedMemorySegment? segment) =>
+        IpcTryOpen.Run(() => Open(key), out segment);
 
     /// <summary>Opens a segment by its id (as ipcs lists it); key and size come from IPC_STAT.</summary>
     /// <param name="id">The shmid.</param>
