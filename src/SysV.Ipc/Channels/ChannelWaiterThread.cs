@@ -93,6 +93,15 @@ internal sealed unsafe class ChannelWaiterThread
     /// <summary>One look at every wait, and one sleep if none is ready.</summary>
     private void Round(FutexWaitv* words, int wakeSequence)
     {
+        // First a look without announcing: after a wake the data is usually there already, and finding it
+        // needs neither the announcement nor the heavy fence (a membarrier that interrupts every CPU running
+        // a registered process; the blocking calls also look first). Only a sleep needs them, below. When
+        // a look for dead peers is due, the full round follows anyway, so busy neighbours cannot starve it.
+        if (FinishReady() && (_active.Count == 0 || Stopwatch.GetTimestamp() < _nextPeerCheck))
+        {
+            return;
+        }
+
         FutexVector.Set(&words[0], _wake, wakeSequence);
         int count = _active.Count;
         for (int i = 0; i < count; i++)
@@ -152,6 +161,35 @@ internal sealed unsafe class ChannelWaiterThread
                 wait.Source.WithdrawSleep();
             }
         }
+    }
+
+    /// <summary>Completes every wait that is ready, cancelled or failing, without announcing a sleep; whether any finished.</summary>
+    private bool FinishReady()
+    {
+        bool finished = false;
+        for (int i = _active.Count - 1; i >= 0; i--)
+        {
+            AsyncChannelWait wait = _active[i];
+            ChannelReadiness readiness;
+            try
+            {
+                readiness = wait.IsCancelRequested ? default : wait.Source.Check(checkPeers: false);
+            }
+            catch (Exception e)
+            {
+                Finish(i, default, e);
+                finished = true;
+                continue;
+            }
+
+            if (readiness != default || wait.IsCancelRequested)
+            {
+                Finish(i, readiness, null);
+                finished = true;
+            }
+        }
+
+        return finished;
     }
 
     private void FailAll(Exception e)
