@@ -260,6 +260,32 @@ internal sealed class MemcpyContender(bool hot, int blockSize) : IContender
 }
 
 /// <summary>
+/// The limit of cross-process zero-copy throughput for large blocks: the C SPSC ring used in place by
+/// two processes on the two CPUs, the producer filling each record where it lies, the consumer summing
+/// every 8-byte word of it where it lies (bench/c/channel/ring_spsc.c, zerocopy), as the channel's
+/// zero-copy rows do. Every byte moves from one CPU's caches to the other's, which the single-thread
+/// memcpy rows never ask of the machine. Measured at the largest size only.
+/// </summary>
+internal sealed class CZeroCopyContender(int blockSize) : IContender
+{
+    public const string RowName = "the limit: zero-copy exchange across the two CPUs, fill + sum in place (C SPSC ring)";
+
+    public string Name => RowName;
+
+    public bool Supports(int size) => size == blockSize;
+
+    public ThroughputResult Throughput(int size, long count)
+    {
+        double seconds = NativeBuild.ElapsedSeconds(NativeBuild.Program("ring_spsc"), "zerocopy", Arg(size), Arg(count), Arg(BenchSettings.RingCapacity(size)));
+        return new ThroughputResult(Name, size, count, seconds);
+    }
+
+    public LatencyResult? PingPong(int size, int rounds) => null;
+
+    private static string Arg(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
 /// SharedMemoryChannel driven from C through libsysvipc (native/, compiled in with gcc -O2;
 /// bench/c/channel/libsysvipc_channel.c), copying and spinning: C writer to C reader (the program forks its
 /// partner, as the C ring does), or C writer to a .NET reader (the partner is this harness's

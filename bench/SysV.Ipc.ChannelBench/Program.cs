@@ -77,6 +77,7 @@ try
         new CacheLineContender(),
         new MemcpyContender(hot: true, largest),
         new MemcpyContender(hot: false, largest),
+        new CZeroCopyContender(largest),
         new CRingContender(batch: false),
         new CRingContender(batch: true),
         new LibSysvIpcContender(dotnetPartner: false),

@@ -36,6 +36,7 @@ public sealed class ChannelBenchSmokeTests : IpcLeakGuard
                 "| SharedMemoryChannel, C writer (libsysvipc) to .NET reader, copying, spinning | ",
                 "| the limit: bare cache-line ping-pong (C) | ",
                 "| the limit: single-thread memcpy, same block (C) | ",
+                "| the limit: zero-copy exchange across the two CPUs, fill + sum in place (C SPSC ring) | ",
                 "| C futex ping-pong",
                 "| SysV message queue (SysV.Ipc MessageQueue) | ",
                 "| SysV message queue (C msgsnd/msgrcv) | ",
