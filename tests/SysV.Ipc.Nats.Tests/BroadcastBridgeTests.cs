@@ -22,6 +22,78 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
         // 16 MiB holds what the paced writer writes while a killed bridge restarts (about 1 MB/s).
         using var channel = SharedMemoryChannel.Create(key, 16 << 20, new SharedMemoryChannelOptions { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
         using SharedMemoryChannelReader local = channel.OpenReader();
+        IpcKey bridgeKey = BridgeKeys.For(BridgeDirection.Out, BridgedObject.Channel(key));
+        try
+        {
+            Run(channel, local, key, count, killsWanted);
+        }
+        finally
+        {
+            // Host A is this process's namespace: a bridge that did not stop cleanly leaves its lock and state here.
+            RemoveLeftovers(bridgeKey);
+        }
+    }
+
+    [BridgeFact]
+    public void What_the_writer_overwrote_while_no_bridge_ran_is_logged_as_lost_not_hidden()
+    {
+        var key = new IpcKey(0x3d000000 | Random.Shared.Next(1, 0x00ffffff));
+        using var channel = SharedMemoryChannel.Create(key, 64 << 10, new SharedMemoryChannelOptions { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
+        using SharedMemoryChannelReader local = channel.OpenReader();
+        try
+        {
+            using var scenario = Scenario.Start(output, channel: true, hostA: IpcHost.Current("A"), sourceKey: key);
+            using SharedMemoryChannelWriter writer = channel.OpenWriter();
+            for (int i = 0; i < 10; i++)
+            {
+                writer.Write(BridgeMessage.Make(1000, 1, (ulong)i));
+                local.Read(TimeSpan.FromSeconds(30), CancellationToken.None);
+            }
+
+            // The bridge has published all ten once its cursor (published when it finds the ring empty) is where the local reader is.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!channel.GetParticipants().Any(p => p.Role == ChannelRole.Consumer && p.ProcessId == scenario.Out.Pid && p.Position == local.Position))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the bridge did not read the first messages:\n" + scenario.Out.Log);
+                Thread.Sleep(20);
+            }
+
+            scenario.Out.Kill();
+            for (int i = 10; i < 200; i++) // 190 KB through a 64 KiB ring: the writer frees the dead bridge's place and overwrites
+            {
+                writer.Write(BridgeMessage.Make(1000, 1, (ulong)i));
+                local.Read(TimeSpan.FromSeconds(30), CancellationToken.None);
+            }
+
+            scenario.KillAndRestartOut();
+            output.WriteLine(scenario.Out.Log);
+            Assert.Contains("overwritten by its writer before this bridge read them (no bridge was reading while the writer needed the room)", scenario.Out.Log, StringComparison.Ordinal);
+            scenario.Out.Terminate();
+            Assert.True(scenario.Out.WaitForExit(TimeSpan.FromSeconds(20)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+        }
+        finally
+        {
+            RemoveLeftovers(BridgeKeys.For(BridgeDirection.Out, BridgedObject.Channel(key)));
+        }
+    }
+
+    private static void RemoveLeftovers(IpcKey bridgeKey)
+    {
+        if (SemaphoreSet.TryOpen(bridgeKey, out SemaphoreSet? set))
+        {
+            set.TryRemove();
+            set.Dispose();
+        }
+
+        if (SharedMemorySegment.TryOpen(bridgeKey, out SharedMemorySegment? segment))
+        {
+            segment.TryRemove();
+            segment.Dispose();
+        }
+    }
+
+    private void Run(SharedMemoryChannel channel, SharedMemoryChannelReader local, IpcKey key, int count, int killsWanted)
+    {
         using var scenario = Scenario.Start(output, channel: true, hostA: IpcHost.Current("A"), sourceKey: key);
         Assert.Contains("Broadcast channel: a new reader", scenario.Out.Log, StringComparison.Ordinal);
 
@@ -76,5 +148,13 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
         Assert.Equal(0, report.Duplicates); // a republished message has its old id: JetStream drops it
         Assert.True(kills >= 1, "the run finished before a kill");
         Assert.DoesNotContain("overwritten by its writer", scenario.Out.Log, StringComparison.Ordinal);
+
+        // SIGTERM: the bridge leaves the broadcast, its reader place, lock and record.
+        scenario.Out.Terminate();
+        Assert.True(scenario.Out.WaitForExit(TimeSpan.FromSeconds(20)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+        Assert.True(scenario.Out.ExitCode == 0, $"exit code {scenario.Out.ExitCode}:\n{scenario.Out.Log}");
+        IpcKey bridgeKey = BridgeKeys.For(BridgeDirection.Out, BridgedObject.Channel(key));
+        Assert.False(SharedMemorySegment.TryOpen(bridgeKey, out _), "the stopped bridge left its record");
+        Assert.Single(channel.GetParticipants(), p => p.Role == ChannelRole.Consumer && p.IsAlive); // only the local reader
     }
 }
