@@ -103,10 +103,19 @@ internal sealed class Measurer(BenchSettings settings, IReadOnlyList<int> cpus, 
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or IpcException)
             {
                 // Recorded for the report; the run goes on with the other contenders.
-                Failures.Add($"{contender.Name}, {size} B: {e.Message.Split('\n')[0]}");
+                Failures.Add($"{contender.Name}, {size} B: {FirstLines(e.Message)}");
                 Console.Error.WriteLine($"FAILED {contender.Name}, {size} B {kind}: {e}");
                 return null;
             }
         }
+    }
+
+    /// <summary>A failure's first line, and the first line of the child's stderr it quotes (what the child said: its exception).</summary>
+    private static string FirstLines(string message)
+    {
+        string[] lines = message.Split('\n');
+        int stderr = Array.FindIndex(lines, l => l.EndsWith("stderr:", StringComparison.Ordinal));
+        string? said = stderr < 0 ? null : lines.Skip(stderr + 1).FirstOrDefault(l => l.Trim().Length > 0)?.Trim();
+        return said is null ? lines[0] : $"{lines[0]} {said}";
     }
 }

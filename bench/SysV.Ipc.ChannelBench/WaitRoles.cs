@@ -144,8 +144,10 @@ internal static class WaitRoles
         int size = Int(args[1]);
         int rounds = Int(args[2]);
         int perChannel = (rounds + WarmUp + FanInContender.Channels - 1) / FanInContender.Channels;
-        using var requests = new ChannelGroup(FanInContender.Channels, 1 << 16);
-        using var replies = new ChannelGroup(FanInContender.Channels, 1 << 16);
+        // 64 KiB rings carry messages up to 32 KiB (half the ring): larger requests get the harness's ring for their size.
+        long capacity = Math.Max(1 << 16, BenchSettings.RingCapacity(size));
+        using var requests = new ChannelGroup(FanInContender.Channels, capacity);
+        using var replies = new ChannelGroup(FanInContender.Channels, capacity);
         using ChildProcess server = ChildProcess.Partner("fanin-serve", args[0], requests.Ids, replies.Ids, Arg(perChannel));
         server.WaitFor("READY", TimeSpan.FromSeconds(60));
         SharedMemoryChannelWriter[] writers = requests.OpenWriters();
