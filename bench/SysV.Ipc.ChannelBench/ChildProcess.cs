@@ -97,13 +97,9 @@ internal sealed class ChildProcess : IDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            lock (_lines)
+            if (TryFindLine(prefix, out string value))
             {
-                string? line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-                if (line is not null)
-                {
-                    return line[prefix.Length..].Trim();
-                }
+                return value;
             }
 
             if (_process.HasExited && !_lineArrived.Wait(200))
@@ -111,13 +107,9 @@ internal sealed class ChildProcess : IDisposable
                 // WaitForExit() without a timeout returns only once the redirected streams reached their end, so a
                 // last line still in flight when the exit was seen is in _lines now: look once more before blaming the child.
                 _process.WaitForExit();
-                lock (_lines)
+                if (TryFindLine(prefix, out value))
                 {
-                    string? last = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-                    if (last is not null)
-                    {
-                        return last[prefix.Length..].Trim();
-                    }
+                    return value;
                 }
 
                 throw new InvalidOperationException($"{Describe()} exited with {_process.ExitCode} before printing '{prefix}'. stderr:\n{Errors}");
@@ -129,6 +121,16 @@ internal sealed class ChildProcess : IDisposable
             }
 
             _lineArrived.Wait(100);
+        }
+    }
+
+    private bool TryFindLine(string prefix, out string value)
+    {
+        lock (_lines)
+        {
+            string? line = _lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+            value = line is null ? "" : line[prefix.Length..].Trim();
+            return line is not null;
         }
     }
 
