@@ -1,5 +1,5 @@
-/* SharedMemoryChannel in C: the segment format and protocol of docs/channel-format.md (version 2).
- * Section numbers in comments refer to that page. */
+/* SharedMemoryChannel in C: the segment format and protocol of docs/channel-format.md (versions 2 and 3:
+ * single-producer, multi-producer and broadcast channels). Section numbers in comments refer to that page. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 /* Section 2: the segment. */
 #define MAGIC INT64_C(0x314E484356535953) /* "SYSVCHN1" */
 #define VERSION 2
+#define BROADCAST_VERSION 3
 #define F_MAGIC 0
 #define F_VERSION 8
 #define F_RING_OFFSET 12
@@ -26,6 +27,9 @@
 #define F_COMPLETED 36
 #define F_EPOCH 40
 #define F_CREATOR 48
+#define F_READER_SLOTS 52 /* broadcast (section 11.1) */
+#define F_POLICY 56
+#define F_DROP_AFTER 64
 #define O_TAIL 128
 #define O_CACHED_HEAD 256
 #define O_HEAD 384
@@ -36,6 +40,8 @@
 #define O_WRITERS_SLEEPING 644
 #define O_SLOTS 768
 #define SLOT_SIZE 128
+#define O_GATE 256          /* broadcast: the writer's gate */
+#define O_READER_BLOCKS 1024 /* broadcast: reader i's block at 1024 + 128 i */
 /* Section 3: a participant slot. */
 #define S_OWNER 0
 #define S_ROLE 8
@@ -55,6 +61,20 @@
 #define MAX_CAPACITY (INT64_C(1) << 40)
 #define MAX_SLOTS 1024
 #define MAX_POSITION (INT64_C(1) << 62)
+/* Section 11: broadcast records carry their sequence (position + 1); reader blocks. */
+#define BC_HEADER 16
+#define BC_SEQUENCE 8
+#define B_STATE 12
+#define B_CURSOR 24
+#define B_DROPPED_AT 32
+#define B_DROPPED_TAIL 40
+#define STATE_FREE 0
+#define STATE_ACTIVE 1
+#define STATE_DROPPED 2
+#define POLICY_BLOCK 0
+#define POLICY_DROP_AFTER 1
+#define MAX_DROP_AFTER_NS INT64_C(86400000000000)
+#define MAX_READERS 1024
 
 struct sysvipc_channel {
     int id;
@@ -66,6 +86,8 @@ struct sysvipc_channel {
     int32_t max_message;
     int mode;
     int slots;
+    int readers;           /* broadcast reader blocks; 1 otherwise */
+    int64_t drop_after_ns; /* broadcast policy 1; 0 blocks */
     atomic_int references; /* the channel plus each open reader and writer */
 };
 
@@ -77,8 +99,9 @@ struct sysvipc_writer {
     sysvipc_channel *ch;
     uint8_t *slot;
     bool multi;
-    int64_t tail;       /* single producer: the next position to write */
-    int64_t head_cache; /* single producer: the last head read */
+    bool broadcast;
+    int64_t tail;       /* single producer and broadcast: the next position to write */
+    int64_t head_cache; /* single producer: the last head read; broadcast: the gate as last published */
     uint8_t *claim;     /* the record of an open claim, NULL when none */
     int32_t claim_frame;
     int64_t claim_size;
@@ -87,10 +110,14 @@ struct sysvipc_writer {
 
 struct sysvipc_reader {
     sysvipc_channel *ch;
-    uint8_t *slot;
+    uint8_t *slot;      /* broadcast: this reader's block (owner and heartbeat where a slot has them) */
     bool zero_consumed;
+    bool broadcast;
+    bool may_be_dropped; /* broadcast with the drop-after policy: look for having been overtaken at each step */
     int64_t position;
-    int64_t published;
+    int64_t published;  /* broadcast: the cursor as last stored */
+    int64_t safe_from;  /* broadcast: below it (catching up from the oldest) the writer may overwrite */
+    int64_t drop[3];    /* broadcast, after a loss: position, writer position, resumed at; drop[0] < 0: none */
     int64_t peeked_size;
     int64_t publish_threshold;
     struct wait_strategy wait;
@@ -103,6 +130,12 @@ static int64_t ring_offset_for(int slots) { return align_up(O_SLOTS + (int64_t)S
 static int64_t record_size(int64_t payload) { return align_up(RECORD_HEADER + payload, 8); }
 static uint8_t *slot_at(const sysvipc_channel *ch, int i) { return ch->base + O_SLOTS + (int64_t)SLOT_SIZE * i; }
 static bool valid_position(int64_t p) { return p >= 0 && p < MAX_POSITION && (p & 7) == 0; }
+static int64_t bc_ring_offset_for(int readers) { return align_up(O_READER_BLOCKS + (int64_t)SLOT_SIZE * readers, 4096); }
+static int64_t bc_record_size(int64_t payload) { return align_up(BC_HEADER + payload, 16); }
+static uint8_t *block_at(const sysvipc_channel *ch, int i) { return ch->base + O_READER_BLOCKS + (int64_t)SLOT_SIZE * i; }
+static bool is_broadcast(const sysvipc_channel *ch) { return ch->mode == SYSVIPC_BROADCAST; }
+/* The bytes a payload of n occupies in this channel's records. */
+static int64_t record_size_of(const sysvipc_channel *ch, int64_t n) { return is_broadcast(ch) ? bc_record_size(n) : record_size(n); }
 
 static int corrupt(const sysvipc_channel *ch, const char *what, int64_t a, int64_t b)
 {
@@ -124,22 +157,34 @@ static int validate_header(sysvipc_channel *ch, int64_t segment_size)
 {
     const uint8_t *h = ch->base;
     int32_t version = *(const int32_t *)(h + F_VERSION);
-    if (version != VERSION)
-        return sysvipc_fail(-EPROTO, "the channel in segment id %d has format version %d; this library reads version %d", ch->id, version, VERSION);
+    if (version != VERSION && version != BROADCAST_VERSION)
+        return sysvipc_fail(-EPROTO, "the channel in segment id %d has format version %d; this library reads versions %d and %d", ch->id, version, VERSION, BROADCAST_VERSION);
     int64_t capacity = *(const int64_t *)(h + F_CAPACITY);
     int32_t slots = *(const int32_t *)(h + F_SLOTS);
     int32_t mode = *(const int32_t *)(h + F_MODE);
     int32_t max_message = *(const int32_t *)(h + F_MAX_MESSAGE);
     int64_t ring_offset = *(const int32_t *)(h + F_RING_OFFSET);
+    int32_t readers = 1;
+    int64_t drop_after = 0;
     if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
         return corrupt(ch, "its header gives a ring capacity that is not a power of two from 1 KiB to 1 TiB", capacity, 0);
-    if (mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER)
-        return corrupt(ch, "its header gives a mode neither single- (1) nor multi-producer (2)", mode, 0);
-    if (slots < 1 || slots > MAX_SLOTS || (mode == SYSVIPC_SINGLE_PRODUCER && slots != 1))
+    if (version == BROADCAST_VERSION ? mode != SYSVIPC_BROADCAST : mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER)
+        return corrupt(ch, "its header gives a mode its format version does not have (version 2: single- (1) and multi-producer (2); version 3: broadcast (3)) (mode, version)", mode, version);
+    if (slots < 1 || slots > MAX_SLOTS || (mode != SYSVIPC_MULTI_PRODUCER && slots != 1))
         return corrupt(ch, "its header gives an impossible number of producer slots (slots, mode)", slots, mode);
-    if (ring_offset != ring_offset_for(slots) || ring_offset + capacity > segment_size)
+    if (mode == SYSVIPC_BROADCAST) {
+        readers = *(const int32_t *)(h + F_READER_SLOTS);
+        int32_t policy = *(const int32_t *)(h + F_POLICY);
+        drop_after = *(const int64_t *)(h + F_DROP_AFTER);
+        if (readers < 1 || readers > MAX_READERS)
+            return corrupt(ch, "its header gives a number of reader slots that is not 1 to 1024", readers, 0);
+        if (policy == POLICY_BLOCK ? drop_after != 0 : policy != POLICY_DROP_AFTER || drop_after < 1 || drop_after > MAX_DROP_AFTER_NS)
+            return corrupt(ch, "its header gives an impossible slow-reader policy (policy 0 blocks with time 0; policy 1 drops after 1 ns to one day) (policy, ns)", policy, drop_after);
+    }
+    int64_t expected_ring = mode == SYSVIPC_BROADCAST ? bc_ring_offset_for(readers) : ring_offset_for(slots);
+    if (ring_offset != expected_ring || ring_offset + capacity > segment_size)
         return corrupt(ch, "its header places the ring where it does not fit the segment (ring offset, segment size)", ring_offset, segment_size);
-    if (max_message < 0 || record_size(max_message) > capacity / 2)
+    if (max_message < 0 || (mode == SYSVIPC_BROADCAST ? bc_record_size(max_message) : record_size(max_message)) > capacity / 2)
         return corrupt(ch, "its header gives a maximum message size more than half the ring can hold (max, capacity)", max_message, capacity);
     int32_t completed_flag = *(const int32_t *)(h + F_COMPLETED);
     int64_t epoch = *(const int64_t *)(h + F_EPOCH);
@@ -153,6 +198,8 @@ static int validate_header(sysvipc_channel *ch, int64_t segment_size)
     ch->max_message = max_message;
     ch->mode = mode;
     ch->slots = slots;
+    ch->readers = readers;
+    ch->drop_after_ns = drop_after;
     ch->ring = ch->base + ring_offset;
     return 0;
 }
@@ -207,22 +254,28 @@ int sysvipc_channel_create(key_t key, size_t capacity, const sysvipc_channel_opt
         o = *opts;
     if (capacity < MIN_CAPACITY || capacity > (size_t)MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
         return sysvipc_fail(-EINVAL, "a channel's capacity must be a power of two from 1024 bytes to 1 TiB, not %zu", capacity);
-    int64_t largest = (int64_t)capacity / 2 - RECORD_HEADER;
-    if (largest > INT32_MAX - 15)
-        largest = INT32_MAX - 15;
+    int mode = o.mode == 0 ? SYSVIPC_SINGLE_PRODUCER : o.mode;
+    if (mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER && mode != SYSVIPC_BROADCAST)
+        return sysvipc_fail(-EINVAL, "mode must be SYSVIPC_SINGLE_PRODUCER, SYSVIPC_MULTI_PRODUCER or SYSVIPC_BROADCAST, not %d", o.mode);
+    bool broadcast = mode == SYSVIPC_BROADCAST;
+    int64_t largest = (int64_t)capacity / 2 - (broadcast ? BC_HEADER : RECORD_HEADER);
+    if (largest > INT32_MAX - (broadcast ? 31 : 15))
+        largest = INT32_MAX - (broadcast ? 31 : 15);
     if (o.max_message > (size_t)largest)
         return sysvipc_fail(-EINVAL, "max_message must be 0 (the largest possible) to %lld bytes for a capacity of %zu bytes", (long long)largest, capacity);
-    int mode = o.mode == 0 ? SYSVIPC_SINGLE_PRODUCER : o.mode;
-    if (mode != SYSVIPC_SINGLE_PRODUCER && mode != SYSVIPC_MULTI_PRODUCER)
-        return sysvipc_fail(-EINVAL, "mode must be SYSVIPC_SINGLE_PRODUCER or SYSVIPC_MULTI_PRODUCER, not %d", o.mode);
-    int slots = mode == SYSVIPC_SINGLE_PRODUCER ? 1 : (o.max_producers == 0 ? 16 : o.max_producers);
+    int slots = mode != SYSVIPC_MULTI_PRODUCER ? 1 : (o.max_producers == 0 ? 16 : o.max_producers);
     if (slots < 1 || slots > MAX_SLOTS)
         return sysvipc_fail(-EINVAL, "max_producers must be 1 to %d, not %d", MAX_SLOTS, o.max_producers);
+    int readers = broadcast ? (o.max_readers == 0 ? 16 : o.max_readers) : 1;
+    if (readers < 1 || readers > MAX_READERS)
+        return sysvipc_fail(-EINVAL, "max_readers must be 1 to %d, not %d", MAX_READERS, o.max_readers);
+    if (o.drop_after_ns < 0 || o.drop_after_ns > MAX_DROP_AFTER_NS || (!broadcast && o.drop_after_ns != 0))
+        return sysvipc_fail(-EINVAL, "drop_after_ns must be 0 (block) or 1 ns to one day (86400000000000), and only for a broadcast channel, not %lld", (long long)o.drop_after_ns);
     int perms = o.permissions == 0 ? 0600 : o.permissions;
     if ((perms & ~0777) != 0)
         return sysvipc_fail(-EINVAL, "permissions must be 0 to 0777, not 0%o", (unsigned)perms);
     int32_t max_message = o.max_message == 0 ? (int32_t)largest : (int32_t)o.max_message;
-    int64_t ring_offset = ring_offset_for(slots);
+    int64_t ring_offset = broadcast ? bc_ring_offset_for(readers) : ring_offset_for(slots);
     int id = shmget(key, (size_t)(ring_offset + (int64_t)capacity), IPC_CREAT | IPC_EXCL | perms);
     if (id < 0)
         return sysvipc_fail(sysvipc_from_errno(errno), "shmget(key 0x%08x, %lld bytes, IPC_CREAT | IPC_EXCL): %s", (unsigned)key, (long long)(ring_offset + (int64_t)capacity), strerror(errno));
@@ -232,7 +285,12 @@ int sysvipc_channel_create(key_t key, size_t capacity, const sysvipc_channel_opt
         shmctl(id, IPC_RMID, NULL);
         return rc;
     }
-    *(int32_t *)(base + F_VERSION) = VERSION;
+    *(int32_t *)(base + F_VERSION) = broadcast ? BROADCAST_VERSION : VERSION;
+    if (broadcast) {
+        *(int32_t *)(base + F_READER_SLOTS) = readers;
+        *(int32_t *)(base + F_POLICY) = o.drop_after_ns > 0 ? POLICY_DROP_AFTER : POLICY_BLOCK;
+        *(int64_t *)(base + F_DROP_AFTER) = o.drop_after_ns;
+    }
     *(int32_t *)(base + F_RING_OFFSET) = (int32_t)ring_offset;
     *(int64_t *)(base + F_CAPACITY) = (int64_t)capacity;
     *(int32_t *)(base + F_MAX_MESSAGE) = max_message;
@@ -292,6 +350,8 @@ size_t sysvipc_channel_capacity(const sysvipc_channel *ch) { return (size_t)ch->
 size_t sysvipc_channel_max_message(const sysvipc_channel *ch) { return (size_t)ch->max_message; }
 int sysvipc_channel_mode(const sysvipc_channel *ch) { return ch->mode; }
 int sysvipc_channel_is_completed(const sysvipc_channel *ch) { return LOAD_ACQ(A32(ch->base + F_COMPLETED)) != 0; }
+int sysvipc_channel_max_readers(const sysvipc_channel *ch) { return ch->readers; }
+int64_t sysvipc_channel_drop_after_ns(const sysvipc_channel *ch) { return ch->drop_after_ns; }
 
 static bool completed(const sysvipc_channel *ch) { return LOAD_ACQ(A32(ch->base + F_COMPLETED)) != 0; }
 
@@ -332,6 +392,14 @@ static int read_tail(const sysvipc_channel *ch, int64_t head, int64_t *tail_out)
 }
 
 static void wake_word(sysvipc_channel *ch, int offset) { sysvipc_futex_wake_all(ch->base + offset); }
+
+/* The waker after a publish (section 7): the light side. */
+static void wake_writers(sysvipc_channel *ch)
+{
+    sysvipc_fence_light();
+    if (LOAD_RLX(A32(ch->base + O_WRITERS_SLEEPING)) != 0)
+        wake_word(ch, O_SPACE_SEQ);
+}
 
 static void wake_reader(sysvipc_channel *ch)
 {
@@ -383,6 +451,139 @@ static int writer_resume(sysvipc_writer *w, bool took_over)
     return 0;
 }
 
+/* ---- the broadcast writer (section 11.4) ---- */
+
+/* The room test of a broadcast claim: the header after the record stays free (the commit clears it). The
+ * position below which readers hold the writer back is `tail + needed + 16 - capacity`. */
+static int64_t bc_blocking_below(const sysvipc_writer *w, int64_t size)
+{
+    const sysvipc_channel *ch = w->ch;
+    int64_t room = ch->capacity - (w->tail & ch->mask);
+    int64_t needed = size <= room ? size : room + size;
+    return w->tail + needed + BC_HEADER - ch->capacity;
+}
+
+/* The gate: the smallest cursor of the active readers (the tail when none), never moving back; published
+ * and fenced before anything below it is overwritten, which is what lets a reader see it was overtaken. */
+static int bc_refresh(sysvipc_writer *w)
+{
+    sysvipc_channel *ch = w->ch;
+    atomic_thread_fence(memory_order_seq_cst); /* pairs with a joining reader's fence */
+    int64_t gate = w->tail;
+    for (int i = 0; i < ch->readers; i++) {
+        uint8_t *block = block_at(ch, i);
+        if (LOAD_ACQ(A64(block + S_OWNER)) == 0 || LOAD_ACQ(A32(block + B_STATE)) != STATE_ACTIVE)
+            continue;
+        int64_t cursor = LOAD_ACQ(A64(block + B_CURSOR));
+        if (cursor < 0 || cursor > w->tail || (cursor & 15) != 0)
+            return corrupt(ch, "a broadcast reader's cursor is not a position of a record the writer wrote (cursor, tail)", cursor, w->tail);
+        if (cursor < gate)
+            gate = cursor;
+    }
+    if (gate > w->head_cache) {
+        w->head_cache = gate;
+        STORE_REL(A64(ch->base + O_GATE), gate);
+        atomic_thread_fence(memory_order_seq_cst);
+    }
+    return 0;
+}
+
+/* Takes up where the previous writer stopped: from the shared tail, past records a dead writer committed
+ * without storing the tail (their sequence says so), and from the published gate. */
+static int bc_resume(sysvipc_writer *w)
+{
+    sysvipc_channel *ch = w->ch;
+    int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+    int64_t gate = LOAD_ACQ(A64(ch->base + O_GATE));
+    if (tail < 0 || (tail & 15) != 0 || tail > MAX_POSITION || gate < 0 || (gate & 15) != 0 || gate > tail || tail - gate > ch->capacity)
+        return corrupt(ch, "its tail and gate are not positions a broadcast writer leaves (tail, gate)", tail, gate);
+    for (int i = 0; i < 2; i++) {
+        int64_t index = tail & ch->mask;
+        uint8_t *record = ch->ring + index;
+        if (LOAD_ACQ(A64(record + BC_SEQUENCE)) != tail + 1)
+            break;
+        int64_t size = align_up(*(volatile int32_t *)record, 16);
+        if (size < BC_HEADER || size > ch->capacity - index || tail + size - gate > ch->capacity)
+            return corrupt(ch, "the record after the tail has an impossible length (tail, length)", tail, size);
+        tail += size;
+    }
+    w->tail = tail;
+    w->head_cache = gate;
+    STORE_REL(A64(ch->base + O_TAIL), tail);
+    return bc_refresh(w);
+}
+
+/* A dead reader never holds the writer back: frees the blocks of dead readers below `below`. 1 if one was freed. */
+static int bc_reap_dead_readers(sysvipc_writer *w, int64_t below)
+{
+    sysvipc_channel *ch = w->ch;
+    int reaped = 0;
+    for (int i = 0; i < ch->readers; i++) {
+        uint8_t *block = block_at(ch, i);
+        int64_t owner = LOAD_ACQ(A64(block + S_OWNER));
+        if (owner == 0 || LOAD_ACQ(A32(block + B_STATE)) != STATE_ACTIVE || LOAD_ACQ(A64(block + B_CURSOR)) >= below
+            || sysvipc_identity_alive(owner))
+            continue;
+        reaped |= atomic_compare_exchange_strong(A64(block + S_OWNER), &owner, 0); /* only the owner: a new reader sets its own state */
+    }
+    return reaped;
+}
+
+/* The drop-after policy: every active reader below `below` loses its place (its cursor and the tail are
+ * recorded for it first; the state CAS is a full fence before anything it had not read is overwritten). */
+static int bc_drop_readers(sysvipc_writer *w, int64_t below)
+{
+    sysvipc_channel *ch = w->ch;
+    int dropped = 0;
+    for (int i = 0; i < ch->readers; i++) {
+        uint8_t *block = block_at(ch, i);
+        if (LOAD_ACQ(A64(block + S_OWNER)) == 0 || LOAD_ACQ(A32(block + B_STATE)) != STATE_ACTIVE)
+            continue;
+        int64_t cursor = LOAD_ACQ(A64(block + B_CURSOR));
+        if (cursor >= below)
+            continue;
+        STORE_REL(A64(block + B_DROPPED_AT), cursor);
+        STORE_REL(A64(block + B_DROPPED_TAIL), w->tail);
+        int32_t active = STATE_ACTIVE;
+        dropped += atomic_compare_exchange_strong(A32(block + B_STATE), &active, STATE_DROPPED);
+    }
+    if (dropped > 0 && atomic_exchange(A32(ch->base + O_READER_SLEEPING), 0) != 0)
+        wake_word(ch, O_DATA_SEQ); /* a dropped reader asleep learns it at once */
+    return dropped;
+}
+
+static int claim_broadcast(sysvipc_writer *w, int64_t length, int64_t size, void **payload)
+{
+    sysvipc_channel *ch = w->ch;
+    int64_t tail = w->tail;
+    int64_t index = tail & ch->mask;
+    int64_t room = ch->capacity - index;
+    int64_t needed = size <= room ? size : room + size;
+    if (tail + needed + BC_HEADER - w->head_cache > ch->capacity) {
+        int rc = bc_refresh(w);
+        if (rc != 0)
+            return rc;
+        if (tail + needed + BC_HEADER - w->head_cache > ch->capacity)
+            return -EAGAIN;
+    }
+    if (size > room) {
+        uint8_t *padding = ch->ring + index;
+        *(int32_t *)padding = (int32_t)room;
+        *(int32_t *)(padding + 4) = TAG_PADDING;
+        STORE_RLX(A64(ch->ring + BC_SEQUENCE), 0); /* the header readers look at after the padding */
+        STORE_REL(A64(padding + BC_SEQUENCE), tail + 1);
+        w->tail = tail += room;
+        index = 0;
+    }
+    uint8_t *record = ch->ring + index;
+    *(int32_t *)(record + 4) = TAG_DATA;
+    w->claim = record;
+    w->claim_frame = (int32_t)(BC_HEADER + length);
+    w->claim_size = size;
+    *payload = record + BC_HEADER;
+    return 0;
+}
+
 int sysvipc_writer_open(sysvipc_channel *ch, sysvipc_writer **out)
 {
     if (ch == NULL || out == NULL)
@@ -392,6 +593,7 @@ int sysvipc_writer_open(sysvipc_channel *ch, sysvipc_writer **out)
         return -ENOMEM;
     w->ch = ch;
     w->multi = ch->mode == SYSVIPC_MULTI_PRODUCER;
+    w->broadcast = is_broadcast(ch);
     w->wait = s_default_wait;
     int64_t me = sysvipc_own_identity();
     int live = 0, last_live_pid = 0;
@@ -418,7 +620,7 @@ int sysvipc_writer_open(sysvipc_channel *ch, sysvipc_writer **out)
         heartbeat(slot);
         w->slot = slot;
         if (!w->multi) {
-            int rc = writer_resume(w, current != 0);
+            int rc = w->broadcast ? bc_resume(w) : writer_resume(w, current != 0);
             if (rc != 0) {
                 int64_t mine = me;
                 atomic_compare_exchange_strong(A64(slot + S_OWNER), &mine, 0);
@@ -434,6 +636,8 @@ int sysvipc_writer_open(sysvipc_channel *ch, sysvipc_writer **out)
     free(w);
     if (multi)
         return sysvipc_fail(-EBUSY, "all %d writer places of the channel in segment id %d are taken (%d live writers, e.g. pid %d; a dead writer's place is freed once the reader has passed its last claim)", ch->slots, ch->id, live, last_live_pid);
+    if (is_broadcast(ch))
+        return sysvipc_fail(-EBUSY, "the broadcast channel in segment id %d already has a writer (pid %d); a broadcast channel has one", ch->id, last_live_pid);
     return sysvipc_fail(-EBUSY, "the single-producer channel in segment id %d already has a writer (pid %d); close it first, or create the channel multi-producer", ch->id, last_live_pid);
 }
 
@@ -527,8 +731,9 @@ int sysvipc_try_claim(sysvipc_writer *w, size_t len, void **span)
         return sysvipc_fail(-E2BIG, "a message of the channel in segment id %d must be 0 to %d bytes, not %zu; nothing was written", w->ch->id, w->ch->max_message, len);
     if (completed(w->ch))
         return sysvipc_fail(-ESHUTDOWN, "the channel in segment id %d was completed: nothing more can be written to it", w->ch->id);
-    int64_t size = record_size((int64_t)len);
-    return w->multi ? claim_shared(w, (int64_t)len, size, span) : claim_single(w, (int64_t)len, size, span);
+    int64_t size = record_size_of(w->ch, (int64_t)len);
+    return w->multi ? claim_shared(w, (int64_t)len, size, span)
+        : w->broadcast ? claim_broadcast(w, (int64_t)len, size, span) : claim_single(w, (int64_t)len, size, span);
 }
 
 int sysvipc_commit(sysvipc_writer *w)
@@ -536,7 +741,14 @@ int sysvipc_commit(sysvipc_writer *w)
     if (w == NULL || w->claim == NULL)
         return sysvipc_fail(-EINVAL, "no claim is open: call sysvipc_try_claim first");
     sysvipc_channel *ch = w->ch;
-    if (!w->multi) {
+    if (w->broadcast) {
+        /* Clear the sequence after this record, then commit by storing this one's (section 11.4). */
+        STORE_RLX(A64(ch->ring + ((w->claim - ch->ring + w->claim_size) & ch->mask) + BC_SEQUENCE), 0);
+        *(int32_t *)w->claim = w->claim_frame;
+        STORE_REL(A64(w->claim + BC_SEQUENCE), w->tail + 1);
+        w->tail += w->claim_size;
+        STORE_REL(A64(ch->base + O_TAIL), w->tail);
+    } else if (!w->multi) {
         /* Clear the header after this record, then commit (section 4.1). */
         *(int64_t *)(ch->ring + ((w->claim - ch->ring + w->claim_size) & ch->mask)) = 0;
         STORE_REL(A32(w->claim), w->claim_frame);
@@ -562,7 +774,9 @@ int sysvipc_abort(sysvipc_writer *w)
         wake_reader(ch);
         return 0;
     }
-    memset(w->claim, 0, (size_t)w->claim_size);
+    /* Broadcast: the sequence was never stored, so only the payload is cleared (section 11.4). */
+    int64_t keep = w->broadcast ? BC_HEADER : 0;
+    memset(w->claim + keep, 0, (size_t)(w->claim_size - keep));
     w->claim = NULL;
     STORE_REL(A64(ch->base + O_TAIL), w->tail);
     return 0;
@@ -572,6 +786,10 @@ int sysvipc_abort(sysvipc_writer *w)
 static int has_room(sysvipc_writer *w, int64_t size)
 {
     sysvipc_channel *ch = w->ch;
+    if (w->broadcast) {
+        int rc = bc_refresh(w);
+        return rc != 0 ? rc : bc_blocking_below(w, size) <= w->head_cache;
+    }
     int64_t tail, head;
     for (;;) {
         tail = w->multi ? LOAD_ACQ(A64(ch->base + O_TAIL)) : w->tail;
@@ -631,10 +849,13 @@ static int writer_sleep(sysvipc_writer *w, int64_t size, int64_t sleep_ns, bool 
     sysvipc_fence_heavy();
     int rc = has_room(w, size);
     if (rc == 0 && !completed(ch)) {
-        int64_t reader = check_reader ? LOAD_ACQ(A64(slot_at(ch, 0) + S_OWNER)) : 0;
-        if (check_reader)
+        /* A broadcast writer has no one reader to find dead: it frees dead readers' blocks, each sleep. */
+        int64_t reader = check_reader && !w->broadcast ? LOAD_ACQ(A64(slot_at(ch, 0) + S_OWNER)) : 0;
+        if (check_reader || w->broadcast)
             heartbeat(w->slot);
-        if (reader != 0 && !sysvipc_identity_alive(reader))
+        if (w->broadcast && bc_reap_dead_readers(w, bc_blocking_below(w, size)))
+            rc = 1; /* look again at once */
+        else if (reader != 0 && !sysvipc_identity_alive(reader))
             rc = sysvipc_fail(-EPIPE, "the reader of the channel in segment id %d (pid %d) died and the ring is full: nothing will make room until a new reader opens the channel (it resumes where the dead one stopped)", ch->id, sysvipc_identity_pid(reader));
         else
             sysvipc_futex_wait(ch->base + O_SPACE_SEQ, sequence, sleep_ns);
@@ -647,15 +868,20 @@ static int writer_sleep(sysvipc_writer *w, int64_t size, int64_t sleep_ns, bool 
 
 static int wait_to_write(sysvipc_writer *w, size_t len, int64_t deadline)
 {
-    int64_t size = record_size((int64_t)len);
+    int64_t size = record_size_of(w->ch, (int64_t)len);
     int64_t checks = 0;
     int sleeps = 0;
+    int64_t drop_at = w->ch->drop_after_ns > 0 ? sysvipc_monotonic_ns() + w->ch->drop_after_ns : INT64_MAX;
     for (;;) {
         int room = has_room(w, size);
         if (room < 0)
             return room;
         if (room > 0)
             return 0;
+        /* The drop-after policy (section 11.4): once this wait has lasted the allowance, the readers
+         * holding it back lose their place. */
+        if (drop_at != INT64_MAX && sysvipc_monotonic_ns() >= drop_at && bc_drop_readers(w, bc_blocking_below(w, size)) > 0)
+            continue;
         if (completed(w->ch))
             return sysvipc_fail(-ESHUTDOWN, "the channel in segment id %d was completed: nothing more can be written to it", w->ch->id);
         if (!spin_once(&w->wait, &checks)) {
@@ -666,6 +892,10 @@ static int wait_to_write(sysvipc_writer *w, size_t len, int64_t deadline)
         int64_t sleep_ns = sleep_for(&w->wait, deadline);
         if (sleep_ns == 0)
             goto timed_out;
+        if (drop_at != INT64_MAX) {
+            int64_t until_drop = drop_at - sysvipc_monotonic_ns() + 1;
+            sleep_ns = until_drop < 1 ? 1 : until_drop < sleep_ns ? until_drop : sleep_ns; /* a slow reader is dropped in time */
+        }
         int rc = writer_sleep(w, size, sleep_ns, sleeps++ > 0);
         if (rc < 0)
             return rc;
@@ -702,7 +932,7 @@ int sysvipc_wait_to_write(sysvipc_writer *w, size_t len, int timeout_ms)
         return -EINVAL;
     if (len > (size_t)w->ch->max_message)
         return sysvipc_fail(-E2BIG, "a message of the channel in segment id %d must be 0 to %d bytes, not %zu", w->ch->id, w->ch->max_message, len);
-    int room = has_room(w, record_size((int64_t)len));
+    int room = has_room(w, record_size_of(w->ch, (int64_t)len));
     if (room != 0)
         return room < 0 ? room : 0;
     if (timeout_ms == 0)
@@ -779,23 +1009,219 @@ static int publish(sysvipc_reader *r)
         return 0;
     /* Section 5.3: the reader is never past what writers claimed (bounds where corrupt records can lead it). */
     int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
-    if (ch->mode == SYSVIPC_MULTI_PRODUCER ? to > tail : to - tail >= ch->capacity)
+    if (ch->mode == SYSVIPC_MULTI_PRODUCER ? to > tail : tail < 0 || to - tail >= ch->capacity)
         return corrupt(ch, "the reader's position is beyond the producers' tail (position, tail)", to, tail);
-    STORE_REL(A64(ch->base + O_CONSUMED), to);
-    if (r->zero_consumed)
-        zero_ring(ch, from, to);
-    STORE_REL(A64(ch->base + O_HEAD), to);
+    if (r->broadcast) {
+        STORE_REL(A64(r->slot + B_CURSOR), to); /* section 11.5: the writer's gate follows the cursors */
+    } else {
+        STORE_REL(A64(ch->base + O_CONSUMED), to);
+        if (r->zero_consumed)
+            zero_ring(ch, from, to);
+        STORE_REL(A64(ch->base + O_HEAD), to);
+    }
     r->published = to;
-    sysvipc_fence_light();
-    if (LOAD_RLX(A32(ch->base + O_WRITERS_SLEEPING)) != 0)
-        wake_word(ch, O_SPACE_SEQ);
+    wake_writers(ch);
     return 0;
+}
+
+/* ---- broadcast readers (section 11.5) ---- */
+
+static int bc_read_tail(const sysvipc_channel *ch, int64_t *out)
+{
+    int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+    if (tail < 0 || tail > MAX_POSITION || (tail & 15) != 0)
+        return corrupt(ch, "the writer's tail is not a broadcast record position", tail, 0);
+    *out = tail;
+    return 0;
+}
+
+/* Makes this reader one the writer waits for. Latest: cursor at the tail, active, full fence, the tail
+ * again (the writer's scans either see the reader or ran at a tail no greater than that one). Oldest: from
+ * the published gate; what lies below the second tail is checked against the gate at each step. */
+static int bc_join(sysvipc_reader *r, int start)
+{
+    sysvipc_channel *ch = r->ch;
+    int64_t t0 = 0, t1 = 0;
+    int rc = bc_read_tail(ch, &t0);
+    if (rc != 0)
+        return rc;
+    int64_t from = t0;
+    if (start == SYSVIPC_START_OLDEST) {
+        from = LOAD_ACQ(A64(ch->base + O_GATE));
+        if (from < 0 || (from & 15) != 0 || from > t0 || t0 - from > ch->capacity)
+            return corrupt(ch, "its gate is not a position at most one ring behind the tail (gate, tail)", from, t0);
+    }
+    STORE_REL(A64(r->slot + B_CURSOR), from);
+    STORE_REL(A32(r->slot + B_STATE), STATE_ACTIVE);
+    atomic_thread_fence(memory_order_seq_cst);
+    if ((rc = bc_read_tail(ch, &t1)) != 0)
+        return rc;
+    if (t1 < t0)
+        return corrupt(ch, "the writer's tail went back (before, after)", t0, t1);
+    if (start == SYSVIPC_START_LATEST) {
+        from = t1;
+        STORE_REL(A64(r->slot + B_CURSOR), from);
+    }
+    r->position = r->published = from;
+    r->safe_from = t1;
+    r->peeked_size = 0;
+    return 0;
+}
+
+/* 0 when the writer has not overtaken this reader. Otherwise (it dropped the reader, or its gate passed
+ * the position: it may have overwritten what the reader was reading) the reader rejoins at the newest
+ * message and -ECONNRESET says how far behind it was. The fence keeps the loads of the message before the
+ * load of the gate. */
+static int bc_check_overtaken(sysvipc_reader *r)
+{
+    sysvipc_channel *ch = r->ch;
+    atomic_thread_fence(memory_order_seq_cst);
+    int64_t gate = LOAD_ACQ(A64(ch->base + O_GATE));
+    int32_t state = LOAD_ACQ(A32(r->slot + B_STATE));
+    if (gate <= r->position && state != STATE_DROPPED)
+        return 0;
+    bool dropped = state == STATE_DROPPED;
+    int64_t lost = r->position;
+    int64_t writer = LOAD_ACQ(dropped ? A64(r->slot + B_DROPPED_TAIL) : A64(ch->base + O_TAIL));
+    if (writer < lost)
+        writer = LOAD_ACQ(A64(ch->base + O_TAIL));
+    r->peeked_size = 0;
+    STORE_REL(A32(r->slot + B_STATE), STATE_FREE);
+    int rc = bc_join(r, SYSVIPC_START_LATEST);
+    if (rc != 0)
+        return rc;
+    r->drop[0] = lost;
+    r->drop[1] = writer;
+    r->drop[2] = r->position;
+    if (dropped)
+        return sysvipc_fail(-ECONNRESET, "this reader of the broadcast channel in segment id %d lost its place: it kept the writer waiting longer than the channel's drop-after allowance (%lld ns). It was at position %lld, %lld bytes behind the writer (at %lld); the messages in between are lost to it, and it reads on from the newest message (position %lld). Read faster, or create the channel with a larger capacity or a longer allowance",
+                            ch->id, (long long)ch->drop_after_ns, (long long)lost, (long long)(writer > lost ? writer - lost : 0), (long long)writer, (long long)r->position);
+    return sysvipc_fail(-ECONNRESET, "this reader of the broadcast channel in segment id %d lost its place: the writer overwrote the old messages it was catching up on (it started at SYSVIPC_START_OLDEST). It was at position %lld, %lld bytes behind the writer (at %lld); the messages in between are lost to it, and it reads on from the newest message (position %lld). Read faster, or create the channel with a larger capacity",
+                        ch->id, (long long)lost, (long long)(writer > lost ? writer - lost : 0), (long long)writer, (long long)r->position);
+}
+
+/* Where the writer may have overwritten what this reader reads: with the drop-after policy always, and
+ * below the tail it joined at when it started at the oldest message. */
+static int bc_check_if_exposed(sysvipc_reader *r)
+{
+    return r->may_be_dropped || r->position < r->safe_from ? bc_check_overtaken(r) : 0;
+}
+
+/* 0 with a message, -EAGAIN when nothing is committed, < 0 on corruption or loss (section 11.5). */
+static int bc_peek(sysvipc_reader *r, const uint8_t **payload, size_t *len)
+{
+    sysvipc_channel *ch = r->ch;
+    for (int step = 0;; step++) {
+        int64_t position = r->position;
+        int64_t index = position & ch->mask;
+        uint8_t *record = ch->ring + index;
+        if (LOAD_ACQ(A64(record + BC_SEQUENCE)) != position + 1) {
+            int rc = bc_check_if_exposed(r);
+            if (rc == 0 && r->position != r->published)
+                rc = publish(r);
+            return rc != 0 ? rc : -EAGAIN;
+        }
+        int32_t frame = *(volatile int32_t *)record;
+        int32_t tag = *(volatile int32_t *)(record + 4);
+        int64_t room = ch->capacity - index;
+        if (tag == TAG_DATA && frame >= BC_HEADER && frame - BC_HEADER <= ch->max_message && align_up(frame, 16) <= room) {
+            r->peeked_size = align_up(frame, 16);
+            *payload = record + BC_HEADER;
+            *len = (size_t)(frame - BC_HEADER);
+            return 0;
+        }
+        /* A padding record runs exactly to the ring's end and never starts at offset 0: at most one is passed. */
+        if (tag == TAG_PADDING && index != 0 && frame == room && step == 0) {
+            r->position = position + room;
+            continue;
+        }
+        int rc = bc_check_overtaken(r); /* bytes the writer overwrote under a reader it gave up on are no corruption */
+        return rc != 0 ? rc : corrupt(ch, "a record has a length or tag no broadcast writer produces (position, length)", position, frame);
+    }
+}
+
+/* Before a reader sleeps: the writer wrote past its position, yet nothing is committed there. */
+static int bc_check_stalled(sysvipc_reader *r)
+{
+    sysvipc_channel *ch = r->ch;
+    int64_t tail = LOAD_ACQ(A64(ch->base + O_TAIL));
+    if (tail <= r->position || LOAD_ACQ(A64(ch->ring + (r->position & ch->mask) + BC_SEQUENCE)) == r->position + 1)
+        return 0;
+    int rc = bc_check_overtaken(r);
+    return rc != 0 ? rc : corrupt(ch, "the writer's tail is past this reader's position, yet no record is committed there (position, tail)", r->position, tail);
+}
+
+/* Takes a free reader block or a dead reader's. */
+static int bc_take_block(sysvipc_channel *ch, uint8_t **out)
+{
+    int64_t me = sysvipc_own_identity();
+    for (int i = 0; i < ch->readers; i++) {
+        uint8_t *block = block_at(ch, i);
+        int64_t owner = LOAD_ACQ(A64(block + S_OWNER));
+        if (owner != 0 && sysvipc_identity_alive(owner))
+            continue;
+        if (!atomic_compare_exchange_strong(A64(block + S_OWNER), &owner, me)) {
+            i--; /* changed under us: look at this block again */
+            continue;
+        }
+        STORE_REL(A32(block + B_STATE), STATE_FREE);
+        *(int32_t *)(block + S_ROLE) = ROLE_READER;
+        heartbeat(block);
+        *out = block;
+        return 0;
+    }
+    return sysvipc_fail(-EBUSY, "all %d reader places of the broadcast channel in segment id %d are held by live readers; close a reader, or create the channel with more max_readers", ch->readers, ch->id);
+}
+
+/* Leaving: the writer stops waiting for this reader, then the block is freed. */
+static void bc_leave(sysvipc_reader *r)
+{
+    int64_t me = sysvipc_own_identity();
+    STORE_REL(A32(r->slot + B_STATE), STATE_FREE);
+    atomic_compare_exchange_strong(A64(r->slot + S_OWNER), &me, 0);
+    wake_writers(r->ch);
+}
+
+static int bc_reader_open(sysvipc_channel *ch, int start, sysvipc_reader **out)
+{
+    sysvipc_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return -ENOMEM;
+    r->ch = ch;
+    r->broadcast = true;
+    r->may_be_dropped = ch->drop_after_ns > 0;
+    r->publish_threshold = ch->capacity / 4;
+    r->wait = s_default_wait;
+    r->drop[0] = -1;
+    int rc = bc_take_block(ch, &r->slot);
+    if (rc == 0 && (rc = bc_join(r, start)) != 0)
+        bc_leave(r);
+    if (rc != 0) {
+        free(r);
+        return rc;
+    }
+    atomic_fetch_add(&ch->references, 1);
+    *out = r;
+    return 0;
+}
+
+int sysvipc_reader_open_at(sysvipc_channel *ch, int start, sysvipc_reader **out)
+{
+    if (ch == NULL || out == NULL || (start != SYSVIPC_START_LATEST && start != SYSVIPC_START_OLDEST))
+        return sysvipc_fail(-EINVAL, "sysvipc_reader_open_at takes a channel, SYSVIPC_START_LATEST or SYSVIPC_START_OLDEST, and where to put the reader");
+    if (is_broadcast(ch))
+        return bc_reader_open(ch, start, out);
+    if (start != SYSVIPC_START_LATEST)
+        return sysvipc_fail(-EINVAL, "only a broadcast channel's reader may start at the oldest message; the one reader of segment id %d resumes where the last one stopped", ch->id);
+    return sysvipc_reader_open(ch, out);
 }
 
 int sysvipc_reader_open(sysvipc_channel *ch, sysvipc_reader **out)
 {
     if (ch == NULL || out == NULL)
         return -EINVAL;
+    if (is_broadcast(ch))
+        return bc_reader_open(ch, SYSVIPC_START_LATEST, out);
     uint8_t *slot = slot_at(ch, 0);
     int64_t me = sysvipc_own_identity();
     for (;;) {
@@ -846,6 +1272,8 @@ int sysvipc_reader_open(sysvipc_channel *ch, sysvipc_reader **out)
 static int peek(sysvipc_reader *r, const uint8_t **payload, size_t *len)
 {
     sysvipc_channel *ch = r->ch;
+    if (r->broadcast)
+        return bc_peek(r, payload, len);
     for (;;) {
         int64_t position = r->position;
         int64_t index = position & ch->mask;
@@ -911,6 +1339,11 @@ int sysvipc_advance(sysvipc_reader *r)
 {
     if (r == NULL || r->peeked_size == 0)
         return sysvipc_fail(-EINVAL, "sysvipc_advance consumes the message sysvipc_try_peek returned, and none has been peeked since the last advance");
+    if (r->broadcast) {
+        int rc = bc_check_if_exposed(r); /* the message may be torn if the writer overtook this reader */
+        if (rc != 0)
+            return rc;
+    }
     r->position += r->peeked_size;
     r->peeked_size = 0;
     if (r->position - r->published >= r->publish_threshold)
@@ -980,16 +1413,19 @@ static int reader_sleep(sysvipc_reader *r, int64_t sleep_ns, bool check_peers)
     sysvipc_channel *ch = r->ch;
     const uint8_t *p;
     size_t len;
+    /* Broadcast readers share the flag: one never clears it (that could hide another's sleep); the
+     * writer clears it when it wakes them all. */
     int32_t sequence = LOAD_ACQ(A32(ch->base + O_DATA_SEQ));
     STORE_REL(A32(ch->base + O_READER_SLEEPING), 1);
     sysvipc_fence_heavy();
     int rc = peek(r, &p, &len);
     if (rc != -EAGAIN || completed(ch)) {
-        STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+        if (!r->broadcast)
+            STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
         return rc == -EAGAIN ? 0 : rc;
     }
-    rc = 0;
-    if (check_peers) {
+    rc = r->broadcast ? bc_check_stalled(r) : 0;
+    if (rc == 0 && check_peers) {
         heartbeat(r->slot);
         rc = recover_dead_claim(r);
         if (rc == 0)
@@ -997,7 +1433,8 @@ static int reader_sleep(sysvipc_reader *r, int64_t sleep_ns, bool check_peers)
     }
     if (rc == 0)
         sysvipc_futex_wait(ch->base + O_DATA_SEQ, sequence, sleep_ns);
-    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+    if (!r->broadcast)
+        STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
     return rc < 0 ? rc : 0;
 }
 
@@ -1088,12 +1525,31 @@ int sysvipc_reader_close(sysvipc_reader *r)
     if (r == NULL)
         return -EINVAL;
     sysvipc_channel *ch = r->ch;
-    (void)publish(r); /* a corrupt segment is reported by the calls that read it, not by close */
-    STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
-    int64_t me = sysvipc_own_identity();
-    atomic_compare_exchange_strong(A64(r->slot + S_OWNER), &me, 0);
-    wake_word(ch, O_DATA_SEQ);
+    if (r->broadcast) {
+        bc_leave(r); /* nothing to hand back: the writer stops waiting for this reader's cursor */
+    } else {
+        (void)publish(r); /* a corrupt segment is reported by the calls that read it, not by close */
+        STORE_REL(A32(ch->base + O_READER_SLEEPING), 0);
+        int64_t me = sysvipc_own_identity();
+        atomic_compare_exchange_strong(A64(r->slot + S_OWNER), &me, 0);
+        wake_word(ch, O_DATA_SEQ);
+    }
     free(r);
     release(ch);
+    return 0;
+}
+
+int sysvipc_reader_last_drop(const sysvipc_reader *r, int64_t *position, int64_t *writer_position, int64_t *resumed_at)
+{
+    if (r == NULL)
+        return -EINVAL;
+    if (!r->broadcast || r->drop[0] < 0)
+        return sysvipc_fail(-ENOENT, "this reader never lost its place");
+    if (position != NULL)
+        *position = r->drop[0];
+    if (writer_position != NULL)
+        *writer_position = r->drop[1];
+    if (resumed_at != NULL)
+        *resumed_at = r->drop[2];
     return 0;
 }

@@ -47,7 +47,8 @@ const char *sysvipc_strerror(int code)
     case -ENODATA: return "the segment holds no channel header: its creator died while creating it, or it is a plain segment. Remove it and create the channel again";
     case -E2BIG: return "the message is longer than the channel's maximum message size: nothing was written. Split the message, or create the channel with a larger capacity";
     case -EMSGSIZE: return "the next message is longer than the destination buffer; it stays in the channel. Pass a buffer of the channel's maximum message size, or peek";
-    case -EBUSY: return "the place is taken: the channel already has a live reader, or every writer place is held by a live writer";
+    case -EBUSY: return "the place is taken: the channel already has a live reader, or every writer place (or every reader place of a broadcast channel) is held by a live process";
+    case -ECONNRESET: return "this reader of the broadcast channel lost its place: it kept the writer waiting longer than the channel's drop-after allowance, or the writer overwrote the old messages it was catching up on. The messages in between are lost to it (a message peeked before may be torn: discard it), and it reads on from the newest message. Read faster, or create the channel with a larger capacity or a longer allowance";
     case -EINPROGRESS: return "a claim is open: commit or abort it before writing again";
     case -EINVAL: return "an argument is out of range, or there is no claim or peeked message to finish";
     case -EEXIST: return "a segment with this key exists (perhaps left over from an earlier run: 'ipcs -m', 'ipcrm -M KEY')";

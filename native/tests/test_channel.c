@@ -111,9 +111,11 @@ static void errors(void)
     int id = sysvipc_channel_id(ch);
     uint8_t *raw = shmat(id, NULL, 0);
     sysvipc_channel *other;
-    *(int32_t *)(raw + 8) = 3;
+    *(int32_t *)(raw + 8) = 4;
     CHECK_RC(sysvipc_channel_open_id(id, &other), -EPROTO);
-    CHECK(strstr(sysvipc_error_detail(), "version 3") != NULL);
+    CHECK(strstr(sysvipc_error_detail(), "version 4") != NULL);
+    *(int32_t *)(raw + 8) = 3; /* broadcast's version with a single-producer mode */
+    CHECK_RC(sysvipc_channel_open_id(id, &other), -EBADMSG);
     *(int32_t *)(raw + 8) = 2;
     *(int64_t *)(raw + 16) = 3000;
     CHECK_RC(sysvipc_channel_open_id(id, &other), -EBADMSG);
@@ -136,7 +138,7 @@ static void errors(void)
     CHECK_RC(sysvipc_channel_create(IPC_PRIVATE, 1000, NULL, &other), -EINVAL);
 
     int codes[] = { -EAGAIN, -ETIMEDOUT, -EPIPE, -ESHUTDOWN, -EBADMSG, -EPROTO, -ENODATA, -E2BIG, -EMSGSIZE, -EBUSY,
-                    -EINPROGRESS, -EINVAL, -EEXIST, -ENOENT, -EACCES, -EILSEQ, -EOWNERDEAD, -ECANCELED };
+                    -EINPROGRESS, -EINVAL, -EEXIST, -ENOENT, -EACCES, -EILSEQ, -EOWNERDEAD, -ECANCELED, -ECONNRESET };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         CHECK(strcmp(sysvipc_strerror(codes[i]), "unknown error") != 0);
 }
