@@ -451,6 +451,16 @@ static int writer_resume(sysvipc_writer *w, bool took_over)
     return 0;
 }
 
+/* The data record of a claim at `record` (every mode): its tag, and the claim the commit finishes. */
+static void open_claim(sysvipc_writer *w, uint8_t *record, int32_t header, int64_t length, int64_t size, void **payload)
+{
+    *(int32_t *)(record + 4) = TAG_DATA;
+    w->claim = record;
+    w->claim_frame = (int32_t)(header + length);
+    w->claim_size = size;
+    *payload = record + header;
+}
+
 /* ---- the broadcast writer (section 11.4) ---- */
 
 /* The room test of a broadcast claim: the header after the record stays free (the commit clears it). The
@@ -575,12 +585,7 @@ static int claim_broadcast(sysvipc_writer *w, int64_t length, int64_t size, void
         w->tail = tail += room;
         index = 0;
     }
-    uint8_t *record = ch->ring + index;
-    *(int32_t *)(record + 4) = TAG_DATA;
-    w->claim = record;
-    w->claim_frame = (int32_t)(BC_HEADER + length);
-    w->claim_size = size;
-    *payload = record + BC_HEADER;
+    open_claim(w, ch->ring + index, BC_HEADER, length, size, payload);
     return 0;
 }
 
@@ -664,12 +669,7 @@ static int claim_single(sysvipc_writer *w, int64_t length, int64_t size, void **
         w->tail = tail += room;
         index = 0;
     }
-    uint8_t *record = ch->ring + index;
-    *(int32_t *)(record + 4) = TAG_DATA;
-    w->claim = record;
-    w->claim_frame = (int32_t)(RECORD_HEADER + length);
-    w->claim_size = size;
-    *payload = record + RECORD_HEADER;
+    open_claim(w, ch->ring + index, RECORD_HEADER, length, size, payload);
     return 0;
 }
 
@@ -711,12 +711,8 @@ static int claim_shared(sysvipc_writer *w, int64_t length, int64_t size, void **
             index = 0;
         }
         uint8_t *record = ch->ring + index;
-        *(int32_t *)(record + 4) = TAG_DATA;
+        open_claim(w, record, RECORD_HEADER, length, size, payload);
         STORE_RLX(A32(record), (int32_t)-size); /* claimed, being written */
-        w->claim = record;
-        w->claim_frame = (int32_t)(RECORD_HEADER + length);
-        w->claim_size = size;
-        *payload = record + RECORD_HEADER;
         return 0;
     }
 }

@@ -19,22 +19,6 @@ static sysvipc_channel *make(size_t capacity, int readers, int64_t drop_after_ns
     return ch;
 }
 
-static void done(sysvipc_channel *ch)
-{
-    CHECK_RC(sysvipc_channel_remove(ch), 0);
-    CHECK_RC(sysvipc_channel_close(ch), 0);
-}
-
-static void wait_child(pid_t pid, int expected)
-{
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != expected) {
-        fprintf(stderr, "child %d ended with status 0x%x, expected exit %d\n", pid, status, expected);
-        exit(1);
-    }
-}
-
 /* Forks a process that opens a reader of the channel, says so on the pipe, then runs body. */
 static pid_t fork_reader(sysvipc_channel *ch, int ready_fd, int (*body)(sysvipc_reader *, int64_t), int64_t arg)
 {
@@ -93,7 +77,7 @@ static void every_reader_every_message(int readers, int64_t count, size_t capaci
     CHECK_RC(sysvipc_writer_close(w), 0);
     close(ready[0]);
     close(ready[1]);
-    done(ch);
+    channel_done(ch);
 }
 
 static void errors(void)
@@ -195,7 +179,7 @@ static void errors(void)
     CHECK_RC(sysvipc_writer_open(other, &w), -EBADMSG);
     CHECK_RC(sysvipc_channel_close(other), 0);
     shmdt(raw);
-    done(ch);
+    channel_done(ch);
     CHECK(strcmp(sysvipc_strerror(-ECONNRESET), "unknown error") != 0);
 }
 
@@ -236,7 +220,7 @@ static void slow_reader_dropped(void)
     CHECK(msg_check(buf, len, &producer, &seq) == 0 && seq == 20);
     CHECK_RC(sysvipc_reader_close(slow), 0);
     CHECK_RC(sysvipc_writer_close(w), 0);
-    done(ch);
+    channel_done(ch);
 }
 
 /* Dead readers never hold the writer back (SIGKILL: no close); a dead writer is reported once the ring
@@ -292,7 +276,7 @@ static void dead_peers(void)
     CHECK_RC(sysvipc_reader_close(r), 0);
     close(ready[0]);
     close(ready[1]);
-    done(ch);
+    channel_done(ch);
 }
 
 /* A reader that starts at the oldest message gets what the gate still protects, in order. */
@@ -310,7 +294,7 @@ static void start_oldest(void)
     CHECK_RC(sysvipc_read(r, NULL, 0, &len, 0), -EAGAIN);
     CHECK_RC(sysvipc_reader_close(r), 0);
     CHECK_RC(sysvipc_writer_close(w), 0);
-    done(ch);
+    channel_done(ch);
 }
 
 int main(void)

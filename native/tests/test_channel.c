@@ -18,22 +18,6 @@ static sysvipc_channel *make(size_t capacity, int mode, int producers)
     return ch;
 }
 
-static void done(sysvipc_channel *ch)
-{
-    CHECK_RC(sysvipc_channel_remove(ch), 0);
-    CHECK_RC(sysvipc_channel_close(ch), 0);
-}
-
-static void wait_child(pid_t pid, int expected)
-{
-    int status;
-    CHECK(waitpid(pid, &status, 0) == pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != expected) {
-        fprintf(stderr, "child %d ended with status 0x%x, expected exit %d\n", pid, status, expected);
-        exit(1);
-    }
-}
-
 /* A writer process per producer, the reader here: nothing lost, duplicated, reordered or corrupted. */
 static void round_trip(int mode, int producers, int64_t count, size_t capacity, size_t maxlen)
 {
@@ -63,7 +47,7 @@ static void round_trip(int mode, int producers, int64_t count, size_t capacity, 
     size_t len;
     CHECK_RC(sysvipc_read(r, NULL, 0, &len, 0), -EAGAIN);
     CHECK_RC(sysvipc_reader_close(r), 0);
-    done(ch);
+    channel_done(ch);
 }
 
 static void errors(void)
@@ -123,7 +107,7 @@ static void errors(void)
     raw[0] = 'X';
     CHECK_RC(sysvipc_channel_open_id(id, &other), -EBADMSG);
     shmdt(raw);
-    done(ch);
+    channel_done(ch);
     int plain = shmget(IPC_PRIVATE, 100, 0600);
     CHECK_RC(sysvipc_channel_open_id(plain, &other), -EBADMSG);
     shmctl(plain, IPC_RMID, NULL);
@@ -133,7 +117,7 @@ static void errors(void)
     CHECK_RC(sysvipc_channel_create(key, 1024, NULL, &other), -EEXIST);
     CHECK_RC(sysvipc_channel_open(key, &other), 0);
     CHECK_RC(sysvipc_channel_close(other), 0);
-    done(ch);
+    channel_done(ch);
     CHECK_RC(sysvipc_channel_open(key, &other), -ENOENT);
     CHECK_RC(sysvipc_channel_create(IPC_PRIVATE, 1000, NULL, &other), -EINVAL);
 
@@ -187,7 +171,7 @@ static void dead_peers(void)
     CHECK_RC(rc, -EPIPE);
     CHECK(n > 0);
     CHECK_RC(sysvipc_writer_close(w), 0);
-    done(ch);
+    channel_done(ch);
 }
 
 /* SIGKILL of a multi-producer writer holding a claim: the reader skips it and reads the others. Of a
@@ -243,7 +227,7 @@ static void killed_mid_claim(int mode)
     CHECK_RC(sysvipc_read(r, buf, sizeof buf, &len, 0), -EAGAIN);
     CHECK_RC(sysvipc_writer_close(w), 0);
     CHECK_RC(sysvipc_reader_close(r), 0);
-    done(ch);
+    channel_done(ch);
 }
 
 int main(void)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 
 #include "sysvipc/channel.h"
 
@@ -26,6 +28,23 @@
             exit(1);                                                                                         \
         }                                                                                                    \
     } while (0)
+
+/* Removes and closes a channel a test created. */
+static inline void channel_done(sysvipc_channel *ch)
+{
+    CHECK_RC(sysvipc_channel_remove(ch), 0);
+    CHECK_RC(sysvipc_channel_close(ch), 0);
+}
+
+static inline void wait_child(pid_t pid, int expected)
+{
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != expected) {
+        fprintf(stderr, "child %d ended with status 0x%x, expected exit %d\n", pid, status, expected);
+        exit(1);
+    }
+}
 
 static inline uint64_t splitmix64(uint64_t *state)
 {
