@@ -121,27 +121,7 @@ internal sealed unsafe class ChannelWaiterThread
             {
                 AsyncChannelWait wait = _active[i];
                 every = Math.Min(every, wait.PeerCheckEvery);
-                ChannelReadiness readiness;
-                try
-                {
-                    bool checkPeers = due && now >= wait.NextPeerCheck; // from a wait's second slice on, as the blocking calls
-
-                    readiness = wait.IsCancelRequested ? default : wait.Source.Check(checkPeers);
-                }
-                catch (Exception e)
-                {
-                    Finish(i, default, e);
-                    finished = true;
-                    continue;
-                }
-
-                if (readiness != default || wait.IsCancelRequested)
-                {
-                    Finish(i, readiness, null);
-                    finished = true;
-                    continue;
-                }
-
+                finished |= FinishIfReady(i, checkPeers: due && now >= wait.NextPeerCheck); // from a wait's second slice on, as the blocking calls
             }
 
             if (due)
@@ -169,27 +149,37 @@ internal sealed unsafe class ChannelWaiterThread
         bool finished = false;
         for (int i = _active.Count - 1; i >= 0; i--)
         {
-            AsyncChannelWait wait = _active[i];
-            ChannelReadiness readiness;
-            try
-            {
-                readiness = wait.IsCancelRequested ? default : wait.Source.Check(checkPeers: false);
-            }
-            catch (Exception e)
-            {
-                Finish(i, default, e);
-                finished = true;
-                continue;
-            }
-
-            if (readiness != default || wait.IsCancelRequested)
-            {
-                Finish(i, readiness, null);
-                finished = true;
-            }
+            finished |= FinishIfReady(i, checkPeers: false);
         }
 
         return finished;
+    }
+
+    /// <summary>
+    /// Completes the wait at <paramref name="index"/> if it is ready, cancelled or failing; whether it did. A
+    /// finished wait's place takes the last wait of the set, so callers walk the set from its end.
+    /// </summary>
+    private bool FinishIfReady(int index, bool checkPeers)
+    {
+        AsyncChannelWait wait = _active[index];
+        ChannelReadiness readiness;
+        try
+        {
+            readiness = wait.IsCancelRequested ? default : wait.Source.Check(checkPeers);
+        }
+        catch (Exception e)
+        {
+            Finish(index, default, e);
+            return true;
+        }
+
+        if (readiness != default || wait.IsCancelRequested)
+        {
+            Finish(index, readiness, null);
+            return true;
+        }
+
+        return false;
     }
 
     private void FailAll(Exception e)
