@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.CommandLine.Completions;
 
 namespace SysV.Ipc.Cli;

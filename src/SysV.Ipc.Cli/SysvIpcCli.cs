@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using SysV.Ipc.Cli.Commands;
-using SysV.Ipc.Cli.Parsing;
 
 namespace SysV.Ipc.Cli;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace SysV.Ipc.Nats;
 
 /// <summary>

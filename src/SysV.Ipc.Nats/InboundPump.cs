@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using Microsoft.Extensions.Logging;
-using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace SysV.Ipc.Nats;
 

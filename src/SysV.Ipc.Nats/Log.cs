@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace SysV.Ipc.Nats;
 
 /// <summary>Every line the bridges log, in one place (source-generated, no allocation when disabled).</summary>

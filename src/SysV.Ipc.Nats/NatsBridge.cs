@@ -1,8 +1,5 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NATS.Client.Core;
 
 namespace SysV.Ipc.Nats;
 

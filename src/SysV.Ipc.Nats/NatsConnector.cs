@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging;
-using NATS.Client.Core;
-
 namespace SysV.Ipc.Nats;
 
 /// <summary>

@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using System.Globalization;
-using Microsoft.Extensions.Logging;
-using NATS.Client.Core;
-using NATS.Client.JetStream;
 
 namespace SysV.Ipc.Nats;
 

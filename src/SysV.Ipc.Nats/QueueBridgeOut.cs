@@ -1,10 +1,3 @@
-using System.Diagnostics.Metrics;
-using System.Globalization;
-using Microsoft.Extensions.Logging;
-using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
-
 namespace SysV.Ipc.Nats;
 
 /// <summary>

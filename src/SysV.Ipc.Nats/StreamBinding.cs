@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Logging;
-using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
-
 namespace SysV.Ipc.Nats;
 
 /// <summary>Finds (in) or finds-or-creates (out) the JetStream stream that stores a bridge's subject, retrying while JetStream is not there yet.</summary>

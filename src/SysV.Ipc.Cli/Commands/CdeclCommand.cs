@@ -1,10 +1,7 @@
-using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
 
 namespace SysV.Ipc.Cli.Commands;
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
 
 namespace SysV.Ipc.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using SysV.Ipc.Cli.Output;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary>The writers an action prints to: those of the invocation, so tests capture them.</summary>

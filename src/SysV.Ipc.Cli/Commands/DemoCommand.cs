@@ -1,5 +1,3 @@
-using System.CommandLine;
-using SysV.Ipc.Cli.Parsing;
 using SysV.Ipc.Samples.Tutorial;
 
 namespace SysV.Ipc.Cli.Commands;

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary><c>sysvipc dump -m ID [--offset N] [--length N]</c>: a hexdump of a segment, attached read-only.</summary>

@@ -1,6 +1,3 @@
-using System.CommandLine;
-using SysV.Ipc.Cli.Parsing;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary><c>sysvipc key PATH [--proj N]</c>: the key glibc's ftok computes, printed as ipcs prints keys.</summary>

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary>

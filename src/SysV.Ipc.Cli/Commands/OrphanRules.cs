@@ -1,6 +1,3 @@
-using System.Globalization;
-using SysV.Ipc.Cli.Output;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary>What the orphan judgement says about one object, and what it holds.</summary>

@@ -1,7 +1,4 @@
-using System.CommandLine;
 using System.Text;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
 
 namespace SysV.Ipc.Cli.Commands;
 

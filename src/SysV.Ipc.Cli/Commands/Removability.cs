@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using SysV.Ipc.Cli.Output;
 
 namespace SysV.Ipc.Cli.Commands;
 

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.CommandLine;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
-
 namespace SysV.Ipc.Cli.Commands;
 
 /// <summary><c>sysvipc show -m|-q|-s ID</c>: every field of one object, as <c>ipcs -m|-q|-s -i ID</c> prints it.</summary>

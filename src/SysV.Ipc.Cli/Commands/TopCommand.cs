@@ -1,9 +1,5 @@
-using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SysV.Ipc.Cli.Output;
-using SysV.Ipc.Cli.Parsing;
 
 namespace SysV.Ipc.Cli.Commands;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SysV.Ipc.Cli.Output;
 
 /// <summary>The few printf and ctime conversions ipcs uses, reproduced exactly (C locale).</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SysV.Ipc.Cli.Output;
 
 /// <summary>How lsipc prints times (--time-format): short (21:38, Dec01, 2025-Dec01), full (ctime) or iso.</summary>

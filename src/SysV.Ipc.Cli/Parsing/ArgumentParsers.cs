@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace SysV.Ipc.Cli.Parsing;
 
 /// <summary>Parses ids, keys, sizes, modes and project ids, with the error texts of ipcrm and ipcmk.</summary>

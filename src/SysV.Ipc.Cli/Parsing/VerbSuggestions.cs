@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace SysV.Ipc.Cli.Parsing;
 
 /// <summary>"did you mean 'ls'?": the verb a mistyped or borrowed word most likely meant.</summary>

@@ -1,9 +1,6 @@
-using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SysV.Ipc.Cli.Parsing;
 using SysV.Ipc.Nats;
 
 namespace SysV.Ipc.Cli.Commands.Bridge;
