@@ -25,8 +25,7 @@ internal sealed class BroadcastOutState : IDisposable
     public static BroadcastOutState OpenOrCreate(BridgedObject target, SharedMemoryChannel channel)
     {
         IpcKey key = BridgeKeys.For(BridgeDirection.Out, target);
-        StateSegment segment = StateSegment.OpenOrCreate(key);
-        try
+        return StateSegment.OpenOrCreate(key, segment =>
         {
             long pid = channel.CreatorProcessId;
             long created = channel.CreatedAt.ToUnixTimeMilliseconds();
@@ -43,7 +42,7 @@ internal sealed class BroadcastOutState : IDisposable
             }
             else if (magic != 0)
             {
-                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an out bridge's state for {target}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
+                throw StateSegment.Foreign(key, $"an out bridge's state for {target}");
             }
 
             segment.Clear();
@@ -53,12 +52,7 @@ internal sealed class BroadcastOutState : IDisposable
             segment.WriteInt64(32, resumeAt);
             segment.WriteUInt64(0, Magic);
             return new BroadcastOutState(segment, resumeAt);
-        }
-        catch
-        {
-            segment.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Records that everything before <paramref name="position"/> was acknowledged by JetStream.</summary>

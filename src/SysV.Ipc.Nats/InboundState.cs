@@ -19,8 +19,7 @@ internal sealed class InboundState : IDisposable
     {
         IpcKey queueKey = target.Key;
         IpcKey key = BridgeKeys.For(BridgeDirection.In, target);
-        StateSegment segment = StateSegment.OpenOrCreate(key);
-        try
+        return StateSegment.OpenOrCreate(key, segment =>
         {
             ulong streamHash = BridgeKeys.HashName(stream);
             ulong magic = segment.ReadUInt64(0);
@@ -33,7 +32,7 @@ internal sealed class InboundState : IDisposable
             }
             else if (magic != Magic || (int)segment.ReadInt64(8) != queueKey.Value)
             {
-                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an in bridge's state for {target}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
+                throw StateSegment.Foreign(key, $"an in bridge's state for {target}");
             }
             else if (segment.ReadUInt64(16) != streamHash)
             {
@@ -43,12 +42,7 @@ internal sealed class InboundState : IDisposable
             }
 
             return new InboundState(segment);
-        }
-        catch
-        {
-            segment.Dispose();
-            throw;
-        }
+        });
     }
 
     public void Delivered(ulong streamSequence) => _segment.WriteUInt64(24, streamSequence);

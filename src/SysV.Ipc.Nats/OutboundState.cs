@@ -34,8 +34,7 @@ internal sealed class OutboundState : IDisposable
     public static OutboundState OpenOrCreate(IpcKey queueKey)
     {
         IpcKey key = BridgeKeys.For(BridgeDirection.Out, BridgedObject.Queue(queueKey));
-        StateSegment segment = StateSegment.OpenOrCreate(key);
-        try
+        return StateSegment.OpenOrCreate(key, segment =>
         {
             ulong magic = segment.ReadUInt64(0);
             if (magic == 0 && segment.ReadUInt64(16) == 0)
@@ -49,18 +48,13 @@ internal sealed class OutboundState : IDisposable
             }
             else if (magic != Magic || (int)segment.ReadInt64(8) != queueKey.Value)
             {
-                throw new BridgeStateFormatException($"Shared memory segment {BridgeKeys.Describe(key)} is not an out bridge's state for queue {BridgeKeys.Describe(queueKey)}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
+                throw StateSegment.Foreign(key, $"an out bridge's state for queue {BridgeKeys.Describe(queueKey)}");
             }
 
             var state = new OutboundState(segment);
             state.Validate(key);
             return state;
-        }
-        catch
-        {
-            segment.Dispose();
-            throw;
-        }
+        });
     }
 
     public (long Type, ulong Hash, int Length) Entry(int index)

@@ -25,7 +25,7 @@ internal sealed class StateSegment : IDisposable
 
     public IpcKey Key => _segment.Key;
 
-    public static StateSegment OpenOrCreate(IpcKey key)
+    private static StateSegment OpenOrCreate(IpcKey key)
     {
         SharedMemorySegment segment = SharedMemorySegment.OpenOrCreate(key, Size);
         try
@@ -43,6 +43,29 @@ internal sealed class StateSegment : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens or creates the state segment with this key and hands it to <paramref name="wrap"/>, which checks
+    /// what it holds (or writes a fresh record) and returns the owner type; when that throws, the segment is
+    /// let go before the exception leaves.
+    /// </summary>
+    public static T OpenOrCreate<T>(IpcKey key, Func<StateSegment, T> wrap)
+    {
+        StateSegment segment = OpenOrCreate(key);
+        try
+        {
+            return wrap(segment);
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The error for a segment under a bridge's key that holds something else: <paramref name="expected"/> says what it should be.</summary>
+    public static BridgeStateFormatException Foreign(IpcKey key, string expected) =>
+        new($"Shared memory segment {BridgeKeys.Describe(key)} is not {expected}: another program uses this key. Remove it (sysvipc rm -M {BridgeKeys.Describe(key)}) if nothing uses it.");
 
     public ulong ReadUInt64(int offset) => Volatile.Read(ref Ref<ulong>(offset));
 
