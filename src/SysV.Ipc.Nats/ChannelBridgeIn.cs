@@ -24,27 +24,19 @@ public sealed class ChannelBridgeIn : NatsBridge
     public ChannelBridgeIn(ChannelBridgeInOptions options, ILogger<ChannelBridgeIn>? logger = null, IMeterFactory? meterFactory = null)
         : base(BridgeDirection.In, BridgedObject.Channel(Validated(options).ChannelKey), logger, meterFactory)
     {
-        Durable = options.Durable ?? InboundPump.DefaultDurable(options.HostId, Target);
-        ValidateName(Durable, "durable consumer", nameof(options));
         _options = options;
-        _pump = new InboundPump(options, Target, Durable, Metrics, Logger);
+        _pump = new InboundPump(options, Target, Metrics, Logger);
     }
 
     /// <summary>The durable consumer's name.</summary>
-    public string Durable { get; }
+    public string Durable => _pump.Durable;
 
     private protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using SharedMemoryChannel channel = OpenChannel();
         using BridgeLock bridgeLock = AcquireLock();
         using SharedMemoryChannelWriter writer = channel.OpenWriter();
-        await using (NatsConnection connection = await ConnectAsync(_options.Url, stoppingToken).ConfigureAwait(false))
-        {
-            await _pump.RunAsync(connection, (msg, body, sequence, ct) => DeliverAsync(msg, body, sequence, writer, ct), SetReady, stoppingToken).ConfigureAwait(false);
-        }
-
-        bridgeLock.ReleaseAndRemove();
-        LogStopped();
+        await PumpAsync(_pump, bridgeLock, _options.Url, (msg, body, sequence, ct) => DeliverAsync(msg, body, sequence, writer, ct), stoppingToken).ConfigureAwait(false);
     }
 
     private static ChannelBridgeInOptions Validated(ChannelBridgeInOptions options)

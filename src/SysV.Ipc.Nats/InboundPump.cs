@@ -12,15 +12,16 @@ internal sealed class InboundPump
 {
     private readonly NatsBridgeInOptions _options;
     private readonly BridgedObject _target;
-    private readonly string _durable;
     private readonly BridgeMetrics _metrics;
     private readonly ILogger _logger;
 
-    public InboundPump(NatsBridgeInOptions options, BridgedObject target, string durable, BridgeMetrics metrics, ILogger logger)
+    /// <summary>The pump of an in bridge; the durable consumer's name is the options' or the default one, and is checked here.</summary>
+    public InboundPump(NatsBridgeInOptions options, BridgedObject target, BridgeMetrics metrics, ILogger logger)
     {
+        Durable = options.Durable ?? DefaultDurable(options.HostId, target);
+        NatsBridge.ValidateName(Durable, "durable consumer", nameof(options));
         _options = options;
         _target = target;
-        _durable = durable;
         _metrics = metrics;
         _logger = logger;
     }
@@ -28,8 +29,11 @@ internal sealed class InboundPump
     /// <summary>Delivers one message (body, stream sequence) into the target; false to stop this pull and start again after the last one delivered.</summary>
     public delegate Task<bool> Delivery(NatsJSMsg<byte[]> message, byte[] body, ulong sequence, CancellationToken cancellationToken);
 
+    /// <summary>The durable consumer's name.</summary>
+    public string Durable { get; }
+
     /// <summary>The default durable name: <c>sysvipc-HOST-KEY</c> for a queue (as before channels existed), <c>sysvipc-HOST-chan-KEY</c> for a channel.</summary>
-    public static string DefaultDurable(string host, BridgedObject target)
+    private static string DefaultDurable(string host, BridgedObject target)
     {
         var name = new System.Text.StringBuilder("sysvipc-");
         foreach (char c in host)
@@ -138,7 +142,7 @@ internal sealed class InboundPump
     public void Park(NatsJSMsg<byte[]> msg, byte[] body, ulong sequence, string? type, string reason)
     {
         Directory.CreateDirectory(_options.ParkDirectory);
-        string path = Path.Combine(_options.ParkDirectory, string.Create(CultureInfo.InvariantCulture, $"{_durable}-{sequence}.msg"));
+        string path = Path.Combine(_options.ParkDirectory, string.Create(CultureInfo.InvariantCulture, $"{Durable}-{sequence}.msg"));
         File.WriteAllBytes(path, body);
         File.WriteAllText(path + ".txt", string.Create(CultureInfo.InvariantCulture, $"subject={msg.Subject}\nstream-sequence={sequence}\ntype={type}\nlength={body.Length}\nreason={reason}\n"));
         _metrics.ParkedOne();
@@ -151,9 +155,9 @@ internal sealed class InboundPump
         ulong ackFloor = 0;
         try
         {
-            INatsJSConsumer existing = await js.GetConsumerAsync(stream, _durable, cancellationToken).ConfigureAwait(false);
+            INatsJSConsumer existing = await js.GetConsumerAsync(stream, Durable, cancellationToken).ConfigureAwait(false);
             ackFloor = existing.Info.AckFloor?.StreamSeq ?? 0;
-            await js.DeleteConsumerAsync(stream, _durable, cancellationToken).ConfigureAwait(false);
+            await js.DeleteConsumerAsync(stream, Durable, cancellationToken).ConfigureAwait(false);
         }
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
@@ -161,7 +165,7 @@ internal sealed class InboundPump
         }
 
         ulong from = Math.Max(state.LastSequence, ackFloor) + 1;
-        var config = new ConsumerConfig(_durable)
+        var config = new ConsumerConfig(Durable)
         {
             FilterSubject = _options.Subject,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
@@ -174,7 +178,7 @@ internal sealed class InboundPump
         INatsJSConsumer consumer = await js.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false);
         if (logStart)
         {
-            Log.InStarted(_logger, _options.Subject, stream, _durable, _target.ToString(), from);
+            Log.InStarted(_logger, _options.Subject, stream, Durable, _target.ToString(), from);
         }
 
         return consumer;

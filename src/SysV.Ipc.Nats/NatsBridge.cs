@@ -84,6 +84,21 @@ public abstract class NatsBridge : BackgroundService
     private protected Task<NatsConnection> ConnectAsync(string url, CancellationToken cancellationToken) =>
         NatsConnector.ConnectAsync(url, $"sysvipc-bridge-{(_direction == BridgeDirection.Out ? "out" : "in")} {Target}", Logger, cancellationToken);
 
+    /// <summary>
+    /// An in bridge's run once its target is open and its lock held: connects, runs the pump until stopped,
+    /// then gives up the lock with its state (a clean stop) and logs the stop.
+    /// </summary>
+    private protected async Task PumpAsync(InboundPump pump, BridgeLock bridgeLock, string url, InboundPump.Delivery deliver, CancellationToken stoppingToken)
+    {
+        await using (NatsConnection connection = await ConnectAsync(url, stoppingToken).ConfigureAwait(false))
+        {
+            await pump.RunAsync(connection, deliver, SetReady, stoppingToken).ConfigureAwait(false);
+        }
+
+        bridgeLock.ReleaseAndRemove();
+        LogStopped();
+    }
+
     private protected void LogStopped() => Log.Stopped(Logger, _direction == BridgeDirection.Out ? "out" : "in", Metrics.Messages, Metrics.Bytes);
 
     private protected static T ValidatedIn<T>(T options, IpcKey key, string noun)

@@ -20,7 +20,6 @@ namespace SysV.Ipc.Nats;
 public sealed class QueueBridgeIn : NatsBridge
 {
     private readonly QueueBridgeInOptions _options;
-    private readonly string _durable;
     private readonly InboundPump _pump;
     private int _limit;
     private long _limitRead;
@@ -33,26 +32,18 @@ public sealed class QueueBridgeIn : NatsBridge
         : base(BridgeDirection.In, BridgedObject.Queue(Validated(options).QueueKey), logger, meterFactory)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DefaultType, nameof(options.DefaultType));
-        _durable = options.Durable ?? InboundPump.DefaultDurable(options.HostId, Target);
-        ValidateName(_durable, "durable consumer", nameof(options));
         _options = options;
-        _pump = new InboundPump(options, Target, _durable, Metrics, Logger);
+        _pump = new InboundPump(options, Target, Metrics, Logger);
     }
 
     /// <summary>The durable consumer's name.</summary>
-    public string Durable => _durable;
+    public string Durable => _pump.Durable;
 
     private protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using MessageQueue queue = _options.CreateQueue ? MessageQueue.OpenOrCreate(_options.QueueKey, new MessageQueueCreateOptions { Permissions = _options.QueuePermissions }) : MessageQueue.Open(_options.QueueKey);
         using BridgeLock bridgeLock = AcquireLock();
-        await using (NatsConnection connection = await ConnectAsync(_options.Url, stoppingToken).ConfigureAwait(false))
-        {
-            await _pump.RunAsync(connection, (msg, body, sequence, ct) => DeliverAsync(msg, body, sequence, queue, ct), SetReady, stoppingToken).ConfigureAwait(false);
-        }
-
-        bridgeLock.ReleaseAndRemove();
-        LogStopped();
+        await PumpAsync(_pump, bridgeLock, _options.Url, (msg, body, sequence, ct) => DeliverAsync(msg, body, sequence, queue, ct), stoppingToken).ConfigureAwait(false);
     }
 
     private static QueueBridgeInOptions Validated(QueueBridgeInOptions options)
