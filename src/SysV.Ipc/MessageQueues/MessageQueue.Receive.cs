@@ -323,7 +323,7 @@ public sealed partial class MessageQueue
 
     private Exception ReceiveError(int errno, string call, int bufferLength, MessageSelector selector)
     {
-        if (_disposed)
+        if (_state.IsDisposed)
         {
             return DisposedDuringCall(errno, call);
         }

@@ -205,7 +205,7 @@ public sealed partial class MessageQueue
 
     private Exception SendError(int errno, string call, int bodyLength)
     {
-        if (_disposed)
+        if (_state.IsDisposed)
         {
             return DisposedDuringCall(errno, call);
         }
@@ -226,7 +226,7 @@ public sealed partial class MessageQueue
     }
 
     /// <summary>An error after polling began: the id going invalid means the queue was removed during the wait.</summary>
-    private Exception WaitError(int errno, string call) => _disposed
+    private Exception WaitError(int errno, string call) => _state.IsDisposed
         ? DisposedDuringCall(errno, call)
         : errno == Errno.EINVAL
         ? IpcErrors.Create(Errno.EIDRM, call, IpcObjectKind.MessageQueue, Key, Id, "(Detected while polling: the id became invalid during the wait.)")

@@ -17,26 +17,25 @@ namespace SysV.Ipc;
 /// </remarks>
 public sealed partial class MessageQueue : IDisposable
 {
-    private volatile bool _disposed;
+    private readonly IpcObjectState _state;
 
-    private MessageQueue(int id, IpcKey key, bool created)
-    {
-        Id = id;
-        Key = key;
-        WasCreated = created;
-    }
+    private MessageQueue(int id, IpcKey key, bool created) => _state = new(this, IpcObjectKind.MessageQueue, id, key, created);
 
     /// <summary>The queue's id (msqid): what ipcs lists and what <see cref="OpenById"/> takes.</summary>
-    public int Id { get; }
+    public int Id => _state.Id;
 
     /// <summary>The key the queue was created with (<see cref="IpcKey.Private"/> for IPC_PRIVATE).</summary>
-    public IpcKey Key { get; }
+    public IpcKey Key => _state.Key;
 
     /// <summary>Whether this object created the queue (as opposed to opening an existing one).</summary>
-    public bool WasCreated { get; }
+    public bool WasCreated => _state.WasCreated;
 
     /// <summary>Remove the queue (IPC_RMID) when this object is disposed. Off unless set here or in <see cref="MessageQueueCreateOptions.RemoveOnDispose"/>: queues persist, as the kernel's do.</summary>
-    public bool RemoveOnDispose { get; set; }
+    public bool RemoveOnDispose
+    {
+        get => _state.RemoveOnDispose;
+        set => _state.RemoveOnDispose = value;
+    }
 
     /// <summary>
     /// The largest message body any queue accepts now, in bytes: the system-wide limit MSGMAX
@@ -144,9 +143,9 @@ public sealed partial class MessageQueue : IDisposable
         {
             return Stat(Id);
         }
-        catch (IpcException e) when (_disposed)
+        catch (IpcException e) when (_state.IsDisposed)
         {
-            throw DisposedDuringCall(e);
+            throw _state.DisposedDuringCall(e);
         }
     }
 
@@ -179,21 +178,13 @@ public sealed partial class MessageQueue : IDisposable
 
     /// <summary>Changes the permission bits (msgctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="permissions">The new rwx bits for user, group, others (read: receive; write: send).</param>
-    public void SetPermissions(UnixFileMode permissions)
-    {
-        ThrowIfDisposed();
-        IpcPermissions.SetMode(IpcObjectKind.MessageQueue, Id, Key, permissions);
-    }
+    public void SetPermissions(UnixFileMode permissions) => _state.SetPermissions(permissions);
 
     /// <summary>Changes the owner (msgctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid.</param>
     /// <param name="groupId">The new owner's gid.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
-    public void SetOwner(uint userId, uint groupId)
-    {
-        ThrowIfDisposed();
-        IpcPermissions.SetOwner(IpcObjectKind.MessageQueue, Id, Key, userId, groupId);
-    }
+    public void SetOwner(uint userId, uint groupId) => _state.SetOwner(userId, groupId);
 
     /// <summary>
     /// Removes the queue and every message in it (msgctl IPC_RMID), at once. Processes blocked sending to
@@ -218,20 +209,13 @@ public sealed partial class MessageQueue : IDisposable
     /// <summary>Removes the queue (msgctl IPC_RMID) unless it is gone already.</summary>
     /// <returns><see langword="true"/> when this call removed it; <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
     /// <exception cref="IpcPermissionDeniedException">The queue exists but this process may not remove it.</exception>
-    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+    public bool TryRemove() => _state.TryRemove();
 
     /// <summary>Removes the queue if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.MessageQueue, Id);
-        }
-    }
+    public void Dispose() => _state.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => IpcErrors.Describe(IpcObjectKind.MessageQueue, Key, Id);
+    public override string ToString() => _state.Describe();
 
     internal static unsafe MessageQueueInfo Stat(int id)
     {
@@ -286,15 +270,9 @@ public sealed partial class MessageQueue : IDisposable
         return ds;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => _state.ThrowIfDisposed();
 
-    /// <summary>
-    /// A call that failed because <see cref="Dispose"/> on another thread removed the queue under it
-    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
-    /// </summary>
+    /// <summary>The error of a send or receive that a <see cref="Dispose"/> on another thread cut short (<see cref="RemoveOnDispose"/> may have removed the queue under it).</summary>
     private ObjectDisposedException DisposedDuringCall(int errno, string call) =>
-        DisposedDuringCall(IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, Key, Id));
-
-    private ObjectDisposedException DisposedDuringCall(IpcException error) =>
-        new($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error);
+        _state.DisposedDuringCall(IpcErrors.Create(errno, call, IpcObjectKind.MessageQueue, Key, Id));
 }

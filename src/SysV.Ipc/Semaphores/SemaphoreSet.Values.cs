@@ -140,9 +140,9 @@ public sealed partial class SemaphoreSet
         {
             now = SemaphoreSetStatus.Stat(Id, Key);
         }
-        catch (IpcException e) when (_disposed)
+        catch (IpcException e) when (_state.IsDisposed)
         {
-            throw DisposedDuringCall(e);
+            throw _state.DisposedDuringCall(e);
         }
 
         if (now.Count != Count || (!Key.IsPrivate && now.Key != Key))

@@ -21,30 +21,32 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <summary>SEMVMX: the largest value a semaphore can hold, a kernel constant (include/uapi/linux/sem.h), not tunable.</summary>
     public const int MaxValue = 32767;
 
-    private volatile bool _disposed;
+    private readonly IpcObjectState _state;
 
     private SemaphoreSet(int id, IpcKey key, int count, bool created)
     {
-        Id = id;
-        Key = key;
+        _state = new(this, IpcObjectKind.SemaphoreSet, id, key, created);
         Count = count;
-        WasCreated = created;
     }
 
     /// <summary>The set's id (semid): what ipcs lists and what <see cref="OpenById"/> takes.</summary>
-    public int Id { get; }
+    public int Id => _state.Id;
 
     /// <summary>The key the set was created with (<see cref="IpcKey.Private"/> for IPC_PRIVATE).</summary>
-    public IpcKey Key { get; }
+    public IpcKey Key => _state.Key;
 
     /// <summary>How many semaphores the set has (sem_nsems); indexes run from 0 to Count - 1.</summary>
     public int Count { get; }
 
     /// <summary>Whether this object created the set (as opposed to opening an existing one).</summary>
-    public bool WasCreated { get; }
+    public bool WasCreated => _state.WasCreated;
 
     /// <summary>Remove the set when this object is disposed. Off unless set here or in <see cref="SemaphoreSetCreateOptions.RemoveOnDispose"/>.</summary>
-    public bool RemoveOnDispose { get; set; }
+    public bool RemoveOnDispose
+    {
+        get => _state.RemoveOnDispose;
+        set => _state.RemoveOnDispose = value;
+    }
 
     /// <summary>
     /// Creates a new set and initializes it before anyone can use it: semget with IPC_CREAT | IPC_EXCL,
@@ -222,20 +224,13 @@ public sealed partial class SemaphoreSet : IDisposable
     /// <summary>Removes the set (semctl IPC_RMID) unless it is gone already.</summary>
     /// <returns><see langword="true"/> when this call removed it; <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
     /// <exception cref="IpcPermissionDeniedException">The set exists but this process may not remove it.</exception>
-    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+    public bool TryRemove() => _state.TryRemove();
 
     /// <summary>Removes the set if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.SemaphoreSet, Id);
-        }
-    }
+    public void Dispose() => _state.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => IpcErrors.Describe(IpcObjectKind.SemaphoreSet, Key, Id) + $", {Count} semaphore{(Count == 1 ? string.Empty : "s")}";
+    public override string ToString() => _state.Describe() + $", {Count} semaphore{(Count == 1 ? string.Empty : "s")}";
 
     private static unsafe SemaphoreSet Initialize(int id, IpcKey key, int count, ReadOnlySpan<int> initialValues, SemaphoreSetCreateOptions? options)
     {
@@ -344,15 +339,8 @@ public sealed partial class SemaphoreSet : IDisposable
     private Exception Error(int errno, string call)
     {
         IpcException error = IpcErrors.Create(errno, call, IpcObjectKind.SemaphoreSet, null, Id, SemaphoreSetStatus.KeyNote(Key));
-        return _disposed ? DisposedDuringCall(error) : error;
+        return _state.OrDisposed(error);
     }
 
-    /// <summary>
-    /// A call that failed because <see cref="Dispose"/> on another thread removed the set under it
-    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
-    /// </summary>
-    private ObjectDisposedException DisposedDuringCall(IpcException error) =>
-        new($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error);
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => _state.ThrowIfDisposed();
 }

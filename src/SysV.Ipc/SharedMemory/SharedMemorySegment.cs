@@ -12,34 +12,36 @@ namespace SysV.Ipc;
 public sealed class SharedMemorySegment : IDisposable
 {
     private const string LockAdvice = "Locking needs CAP_IPC_LOCK, or being owner or creator with a large enough RLIMIT_MEMLOCK ('ulimit -l').";
-    private volatile bool _disposed;
+    private readonly IpcObjectState _state;
 
     /// <summary>The creator's pid when this object was made: with the size, what tells this segment from a later one that reuses its id.</summary>
     private readonly int _creatorProcessId;
 
     private SharedMemorySegment(int id, IpcKey key, long size, int creatorProcessId, bool created)
     {
-        Id = id;
-        Key = key;
+        _state = new(this, IpcObjectKind.SharedMemory, id, key, created);
         Size = size;
         _creatorProcessId = creatorProcessId;
-        WasCreated = created;
     }
 
     /// <summary>The segment's id (shmid): what ipcs lists and what <see cref="OpenById"/> takes.</summary>
-    public int Id { get; }
+    public int Id => _state.Id;
 
     /// <summary>The key the segment was created with (<see cref="IpcKey.Private"/> for IPC_PRIVATE).</summary>
-    public IpcKey Key { get; }
+    public IpcKey Key => _state.Key;
 
     /// <summary>The segment's size in bytes, as requested at creation.</summary>
     public long Size { get; }
 
     /// <summary>Whether this object created the segment (as opposed to opening an existing one).</summary>
-    public bool WasCreated { get; }
+    public bool WasCreated => _state.WasCreated;
 
     /// <summary>Remove the segment when this object is disposed (the tutorial: "the allocator SHOULD release the memory"). Off unless set here or in <see cref="SharedMemoryCreateOptions.RemoveOnDispose"/>.</summary>
-    public bool RemoveOnDispose { get; set; }
+    public bool RemoveOnDispose
+    {
+        get => _state.RemoveOnDispose;
+        set => _state.RemoveOnDispose = value;
+    }
 
     /// <summary>Creates a new segment; fails if one with this key exists (shmget with IPC_CREAT | IPC_EXCL).</summary>
     /// <param name="key">The key, or <see cref="IpcKey.Private"/> for a segment found only by id.</param>
@@ -161,7 +163,7 @@ public sealed class SharedMemorySegment : IDisposable
         if (address == -1)
         {
             handle.Dispose();
-            throw OrDisposed(IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id, idCall: true));
+            throw _state.OrDisposed(IpcErrors.FromLastError(readOnly ? "shmat(SHM_RDONLY)" : "shmat", IpcObjectKind.SharedMemory, Key, Id, idCall: true));
         }
 
         Marshal.InitHandle(handle, address);
@@ -195,29 +197,21 @@ public sealed class SharedMemorySegment : IDisposable
         {
             return Stat(Id, Key);
         }
-        catch (IpcException e) when (_disposed)
+        catch (IpcException e) when (_state.IsDisposed)
         {
-            throw OrDisposed(e);
+            throw _state.DisposedDuringCall(e);
         }
     }
 
     /// <summary>Changes the permission bits (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="permissions">The new rwx bits for user, group, others.</param>
-    public void SetPermissions(UnixFileMode permissions)
-    {
-        ThrowIfDisposed();
-        IpcPermissions.SetMode(IpcObjectKind.SharedMemory, Id, Key, permissions);
-    }
+    public void SetPermissions(UnixFileMode permissions) => _state.SetPermissions(permissions);
 
     /// <summary>Changes the owner (shmctl IPC_SET). Only the owner, the creator or a privileged process may.</summary>
     /// <param name="userId">The new owner's uid (C <c>uid_t</c>, unsigned).</param>
     /// <param name="groupId">The new owner's gid (C <c>gid_t</c>, unsigned).</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is 4294967295 ((uid_t)-1), which names no user or group.</exception>
-    public void SetOwner(uint userId, uint groupId)
-    {
-        ThrowIfDisposed();
-        IpcPermissions.SetOwner(IpcObjectKind.SharedMemory, Id, Key, userId, groupId);
-    }
+    public void SetOwner(uint userId, uint groupId) => _state.SetOwner(userId, groupId);
 
     /// <summary>Locks the segment in memory, so it is never swapped (SHM_LOCK; needs CAP_IPC_LOCK or enough RLIMIT_MEMLOCK).</summary>
     /// <exception cref="IpcPermissionDeniedException">This process is neither owner nor creator, or has no CAP_IPC_LOCK and an RLIMIT_MEMLOCK of 0.</exception>
@@ -243,20 +237,13 @@ public sealed class SharedMemorySegment : IDisposable
     /// <summary>Removes the segment (shmctl IPC_RMID) unless it is gone already.</summary>
     /// <returns><see langword="true"/> when this call removed it (or marked it for removal); <see langword="false"/> when it was removed already (by another process, or ipcrm).</returns>
     /// <exception cref="IpcPermissionDeniedException">The segment exists but this process may not remove it.</exception>
-    public bool TryRemove() => _disposed ? throw new ObjectDisposedException(GetType().FullName) : TryRemove(Id);
+    public bool TryRemove() => _state.TryRemove();
 
     /// <summary>Removes the segment if <see cref="RemoveOnDispose"/> is set; otherwise does nothing to the kernel object.</summary>
-    public void Dispose()
-    {
-        if (!_disposed)
-        {
-            _disposed = true;
-            IpcRemoval.RemoveOnDispose(RemoveOnDispose, IpcObjectKind.SharedMemory, Id);
-        }
-    }
+    public void Dispose() => _state.Dispose();
 
     /// <inheritdoc/>
-    public override string ToString() => IpcErrors.Describe(IpcObjectKind.SharedMemory, Key, Id) + $", {Size} bytes";
+    public override string ToString() => _state.Describe() + $", {Size} bytes";
 
     /// <summary>
     /// Whether the process the kernel names as the segment's creator (shm_cpid) still runs and started before
@@ -367,13 +354,5 @@ public sealed class SharedMemorySegment : IDisposable
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    /// <summary>
-    /// A call that failed because <see cref="Dispose"/> on another thread removed the segment under it
-    /// (<see cref="RemoveOnDispose"/>) ends the way every call on a disposed object ends; the kernel's error is inside.
-    /// </summary>
-    private Exception OrDisposed(IpcException error) => _disposed
-        ? new ObjectDisposedException($"The {this} was disposed by another thread during this call{(RemoveOnDispose ? ", which removed it" : string.Empty)}.", error)
-        : error;
+    private void ThrowIfDisposed() => _state.ThrowIfDisposed();
 }
