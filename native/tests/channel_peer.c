@@ -4,12 +4,21 @@
  *   claim-hang ID COUNT LEN          writes COUNT messages, claims one more, prints "claimed", waits to be killed
  *   read-until-dead ID PRODUCERS     reads checked messages until -EPIPE: "epipe N"
  *   write-until-dead ID              writes until -EPIPE: "epipe N"
- *   fuzz-read ID                     reads whatever is there; prints the outcome; exits 0 unless something not allowed happened
+ *   fuzz-read ID [CANARY_ID]         reads whatever is there (a broadcast channel: from the oldest message); prints the
+ *                                    outcome; exits 0 unless something not allowed happened or the canary segment
+ *                                    (filled with 0xA5) changed
+ *   create-broadcast KEY CAPACITY MAX_READERS DROP_NS   creates a broadcast channel (left for the caller to
+ *                                    remove), prints "created ID"
+ *   read-hang ID                     opens a reader, prints "reader open", waits to be killed
+ *   read-dropped ID                  broadcast: opens a reader, prints "reader open", reads nothing until a line on
+ *                                    stdin, then expects -ECONNRESET ("dropped POSITION WRITER RESUMED") and reads one
+ *                                    more message ("then PRODUCER SEQUENCE")
  * Exit 0 on success; on failure prints the code, its meaning and the detail on stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "peer.h"
@@ -29,7 +38,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *verb = argv[1];
     sysvipc_channel *ch;
-    int rc = sysvipc_channel_open_id(atoi(argv[2]), &ch);
+    int rc;
+    if (strcmp(verb, "create-broadcast") == 0 && argc >= 6) {
+        sysvipc_channel_options o = { .mode = SYSVIPC_BROADCAST, .max_readers = atoi(argv[4]), .drop_after_ns = atoll(argv[5]) };
+        if ((rc = sysvipc_channel_create((key_t)strtol(argv[2], NULL, 0), (size_t)atoll(argv[3]), &o, &ch)) != 0)
+            return fail("create", rc);
+        printf("created %d\n", sysvipc_channel_id(ch));
+        return sysvipc_channel_close(ch);
+    }
+    rc = sysvipc_channel_open_id(atoi(argv[2]), &ch);
     if (rc != 0)
         return fail("open", rc);
     if (strcmp(verb, "write") == 0 && argc >= 9) {
@@ -97,9 +114,49 @@ int main(int argc, char **argv)
         if (rc != -EPIPE)
             return fail("write-until-dead (expected -EPIPE)", rc);
         printf("epipe %lld\n", (long long)n);
-    } else if (strcmp(verb, "fuzz-read") == 0) {
+    } else if (strcmp(verb, "read-hang") == 0) {
         sysvipc_reader *r;
-        rc = sysvipc_reader_open(ch, &r);
+        if ((rc = sysvipc_reader_open(ch, &r)) != 0)
+            return fail("reader_open", rc);
+        printf("reader open\n");
+        for (;;)
+            pause();
+    } else if (strcmp(verb, "read-dropped") == 0) {
+        sysvipc_reader *r;
+        if ((rc = sysvipc_reader_open(ch, &r)) != 0)
+            return fail("reader_open", rc);
+        printf("reader open\n");
+        char line[16];
+        if (fgets(line, sizeof line, stdin) == NULL)
+            return fail("stdin", -EIO);
+        uint8_t *buf = malloc(sysvipc_channel_max_message(ch) + 1);
+        size_t len;
+        if ((rc = sysvipc_read(r, buf, sysvipc_channel_max_message(ch), &len, 0)) != -ECONNRESET)
+            return fail("read (expected -ECONNRESET)", rc);
+        int64_t position, writer, resumed;
+        if ((rc = sysvipc_reader_last_drop(r, &position, &writer, &resumed)) != 0)
+            return fail("last_drop", rc);
+        printf("dropped %lld %lld %lld\n%s\n%s\n", (long long)position, (long long)writer, (long long)resumed, sysvipc_strerror(-ECONNRESET), sysvipc_error_detail());
+        if ((rc = sysvipc_read(r, buf, sysvipc_channel_max_message(ch), &len, 60000)) != 0)
+            return fail("read after the drop", rc);
+        int32_t producer;
+        int64_t seq;
+        if (msg_check(buf, len, &producer, &seq) != 0)
+            return fail("message check", -EBADMSG);
+        printf("then %d %lld\n", producer, (long long)seq);
+        free(buf);
+        sysvipc_reader_close(r);
+    } else if (strcmp(verb, "fuzz-read") == 0) {
+        const uint8_t *canary = NULL;
+        struct shmid_ds canary_ds;
+        if (argc >= 4) {
+            int canary_id = atoi(argv[3]);
+            canary = shmat(canary_id, NULL, SHM_RDONLY);
+            if (canary == (void *)-1 || shmctl(canary_id, IPC_STAT, &canary_ds) != 0)
+                return fail("canary", -errno);
+        }
+        sysvipc_reader *r;
+        rc = sysvipc_channel_mode(ch) == SYSVIPC_BROADCAST ? sysvipc_reader_open_at(ch, SYSVIPC_START_OLDEST, &r) : sysvipc_reader_open(ch, &r);
         if (rc == -EBADMSG) {
             printf("outcome corrupted\n");
             return 0;
@@ -125,8 +182,16 @@ int main(int argc, char **argv)
             sysvipc_advance(r);
             n++;
         }
-        if (rc != 0 && rc != -EAGAIN && rc != -EBADMSG && rc != -ESHUTDOWN)
+        /* -ECONNRESET: a scribbled gate or reader state makes a broadcast reader believe it was overtaken. */
+        if (rc != 0 && rc != -EAGAIN && rc != -EBADMSG && rc != -ESHUTDOWN && rc != -ECONNRESET)
             return fail("fuzz peek", rc);
+        for (size_t k = 0; canary != NULL && k < canary_ds.shm_segsz; k++)
+            if (canary[k] != 0xA5) {
+                fprintf(stderr, "the canary segment changed at byte %zu\n", k);
+                return 1;
+            }
+        if (canary != NULL)
+            printf("canary intact\n");
         printf("outcome %s read %lld\n", rc == -EBADMSG ? "corrupted" : "clean", (long long)n);
         sysvipc_reader_close(r);
     } else {

@@ -26,7 +26,7 @@ public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
         Assert.Contains("test_fuzz: ok", output, StringComparison.Ordinal);
     }
 
-    /// <summary>Random bytes over header, counters, participant table and records of a channel .NET wrote: the C reader (a child) gets valid messages or -EBADMSG, never a crash.</summary>
+    /// <summary>Random bytes over header, counters, participant table (or reader blocks) and records of a channel .NET wrote, in every mode: the C reader (a child) gets valid messages or -EBADMSG, never a crash.</summary>
     [Fact]
     public unsafe void CorruptionFuzz_AgainstTheCReader()
     {
@@ -34,8 +34,8 @@ public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
         int corrupted = 0, clean = 0;
         for (int trial = 0; trial < (TestMessages.Stress ? 5000 : 150); trial++)
         {
-            ChannelMode mode = random.Next(2) == 0 ? ChannelMode.SingleProducer : ChannelMode.MultiProducer;
-            using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1024 << random.Next(3), new() { Mode = mode, MaxProducers = 2, RemoveOnDispose = true });
+            ChannelMode mode = random.Next(3) switch { 0 => ChannelMode.SingleProducer, 1 => ChannelMode.MultiProducer, _ => ChannelMode.Broadcast };
+            using SharedMemoryChannel channel = SharedMemoryChannel.Create(IpcKey.Private, 1024 << random.Next(3), new() { Mode = mode, MaxProducers = 2, MaxReaders = 2, RemoveOnDispose = true });
             using (SharedMemoryChannelWriter writer = channel.OpenWriter())
             using (SharedMemoryChannelReader reader = channel.OpenReader())
             {
