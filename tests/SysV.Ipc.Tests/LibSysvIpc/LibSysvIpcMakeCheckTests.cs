@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SysV.Ipc.Tests.Channels;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
@@ -9,7 +10,7 @@ namespace SysV.Ipc.Tests.LibSysvIpc;
 /// fuzz), plainly and built with -fsanitize=address,undefined; the corruption fuzz of the C reader over
 /// channels a .NET writer filled; and the pkg-config install a C user would do.
 /// </summary>
-public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
+public sealed partial class LibSysvIpcMakeCheckTests : IpcLeakGuard
 {
     [Theory]
     [InlineData(false)]
@@ -120,6 +121,33 @@ public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
         }
     }
 
+    /// <summary>Every complete C program (a ```c block with a main) in docs/libsysvipc.md compiles against libsysvipc with -Werror and runs to exit 0.</summary>
+    [Fact]
+    public void DocsCPrograms_Compile_AndRun()
+    {
+        string doc = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "libsysvipc.md"));
+        string[] programs = [.. CBlock().Matches(doc).Select(m => m.Groups[1].Value).Where(b => b.Contains("int main(", StringComparison.Ordinal))];
+        Assert.NotEmpty(programs);
+        string dir = Path.Combine(Path.GetTempPath(), $"sysvipc-docc-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            for (int i = 0; i < programs.Length; i++)
+            {
+                string source = Path.Combine(dir, $"doc{i}.c"), program = Path.Combine(dir, $"doc{i}");
+                File.WriteAllText(source, programs[i]);
+                Shell.Result compile = Shell.Run("cc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", Path.Combine(LibSysvIpcBuild.NativeDirectory, "include"), "-o", program, source, Path.Combine(LibSysvIpcBuild.Plain, "libsysvipc.a")]);
+                Assert.True(compile.ExitCode == 0, $"docs/libsysvipc.md's C program {i} does not compile:\n{compile.StandardOutput}{compile.StandardError}");
+                Shell.Result run = Shell.Run(program, []);
+                Assert.True(run.ExitCode == 0, $"docs/libsysvipc.md's C program {i} exited with {run.ExitCode}:\n{run.StandardOutput}{run.StandardError}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>The C side as README.md shows it (the segment id comes from the command line here).</summary>
     internal const string ReadmeCProgram = """
         #include <stdlib.h>
@@ -134,4 +162,7 @@ public sealed class LibSysvIpcMakeCheckTests : IpcLeakGuard
             return rc == 0 ? 0 : 1;
         }
         """;
+
+    [GeneratedRegex("```c\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex CBlock();
 }
