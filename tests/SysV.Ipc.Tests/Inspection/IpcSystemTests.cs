@@ -11,19 +11,16 @@ public sealed partial class IpcSystemTests : IpcLeakGuard
     [Fact]
     public void ListSharedMemory_HasEveryFieldOfProc_ForASegmentMadeByIpcmk()
     {
-        int id = UtilLinux.Ipcmk("-M", "5000", "-p", "0604");
-        try
-        {
-            SharedMemoryInfo row = IpcSystem.ListSharedMemory().Single(s => s.Id == id);
-            Assert.Equal(5000, row.Size);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, row.Permissions);
-            Assert.Equal(UtilLinux.IpcsRow('m', id)![0], row.Key.ToString());
-            AssertSameAsProc(row);
-        }
-        finally
-        {
-            Shell.Check("ipcrm", "-m", id.ToString(CultureInfo.InvariantCulture));
-        }
+        WithIpcmkObject(
+            id =>
+            {
+                SharedMemoryInfo row = IpcSystem.ListSharedMemory().Single(s => s.Id == id);
+                Assert.Equal(5000, row.Size);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead, row.Permissions);
+                Assert.Equal(UtilLinux.IpcsRow('m', id)![0], row.Key.ToString());
+                AssertSameAsProc(row);
+            },
+            "-M", "5000", "-p", "0604");
     }
 
     [Fact]
@@ -49,57 +46,43 @@ public sealed partial class IpcSystemTests : IpcLeakGuard
     [Fact]
     public void ListMessageQueues_HasEveryFieldOfProc_ForAQueueMadeByIpcmk()
     {
-        int id = UtilLinux.Ipcmk("-Q", "-p", "0620");
-        try
-        {
-            MessageQueueInfo row = IpcSystem.ListMessageQueues().Single(q => q.Id == id);
-            Assert.Equal(IpcObjectKind.MessageQueue, row.Kind);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite, row.Permissions);
-            Assert.Equal(UtilLinux.IpcsRow('q', id)![0], row.Key.ToString());
-            Assert.Equal(long.Parse(File.ReadAllText("/proc/sys/kernel/msgmnb").Trim(), CultureInfo.InvariantCulture), row.MaxBytes);
+        WithIpcmkObject(
+            id =>
+            {
+                MessageQueueInfo row = IpcSystem.ListMessageQueues().Single(q => q.Id == id);
+                Assert.Equal(IpcObjectKind.MessageQueue, row.Kind);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite, row.Permissions);
+                Assert.Equal(UtilLinux.IpcsRow('q', id)![0], row.Key.ToString());
+                Assert.Equal(long.Parse(File.ReadAllText("/proc/sys/kernel/msgmnb").Trim(), CultureInfo.InvariantCulture), row.MaxBytes);
 
-            Dictionary<string, string> proc = UtilLinux.ProcRow("msg", id)!;
-            Assert.Equal(proc["key"], row.Key.Value.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(proc["perms"], Convert.ToString(row.Mode, 8));
-            Assert.Equal(proc["cbytes"], Text(row.BytesUsed));
-            Assert.Equal(proc["qnum"], Text(row.MessageCount));
-            Assert.Equal(proc["lspid"], Text(row.LastSendProcessId));
-            Assert.Equal(proc["lrpid"], Text(row.LastReceiveProcessId));
-            AssertOwners(proc, row);
-            Assert.Equal(proc["stime"], Seconds(row.LastSendTime));
-            Assert.Equal(proc["rtime"], Seconds(row.LastReceiveTime));
-            Assert.Equal(proc["ctime"], Seconds(row.LastChangeTime));
-        }
-        finally
-        {
-            Shell.Check("ipcrm", "-q", id.ToString(CultureInfo.InvariantCulture));
-        }
+                Dictionary<string, string> proc = AssertCommonFieldsAsProc("msg", row);
+                Assert.Equal(proc["cbytes"], Text(row.BytesUsed));
+                Assert.Equal(proc["qnum"], Text(row.MessageCount));
+                Assert.Equal(proc["lspid"], Text(row.LastSendProcessId));
+                Assert.Equal(proc["lrpid"], Text(row.LastReceiveProcessId));
+                Assert.Equal(proc["stime"], Seconds(row.LastSendTime));
+                Assert.Equal(proc["rtime"], Seconds(row.LastReceiveTime));
+            },
+            "-Q", "-p", "0620");
     }
 
     [Fact]
     public void ListSemaphoreSets_HasEveryFieldOfProc_ForASetMadeByIpcmk()
     {
-        int id = UtilLinux.Ipcmk("-S", "3", "-p", "0600");
-        try
-        {
-            SemaphoreSetInfo row = IpcSystem.ListSemaphoreSets().Single(s => s.Id == id);
-            Assert.Equal(IpcObjectKind.SemaphoreSet, row.Kind);
-            Assert.Equal(3, row.Count);
-            Assert.Null(row.LastOperationTime);
-            Assert.Equal(UtilLinux.IpcsRow('s', id)![0], row.Key.ToString());
+        WithIpcmkObject(
+            id =>
+            {
+                SemaphoreSetInfo row = IpcSystem.ListSemaphoreSets().Single(s => s.Id == id);
+                Assert.Equal(IpcObjectKind.SemaphoreSet, row.Kind);
+                Assert.Equal(3, row.Count);
+                Assert.Null(row.LastOperationTime);
+                Assert.Equal(UtilLinux.IpcsRow('s', id)![0], row.Key.ToString());
 
-            Dictionary<string, string> proc = UtilLinux.ProcRow("sem", id)!;
-            Assert.Equal(proc["key"], row.Key.Value.ToString(CultureInfo.InvariantCulture));
-            Assert.Equal(proc["perms"], Convert.ToString(row.Mode, 8));
-            Assert.Equal(proc["nsems"], Text(row.Count));
-            AssertOwners(proc, row);
-            Assert.Equal(proc["otime"], Seconds(row.LastOperationTime));
-            Assert.Equal(proc["ctime"], Seconds(row.LastChangeTime));
-        }
-        finally
-        {
-            Shell.Check("ipcrm", "-s", id.ToString(CultureInfo.InvariantCulture));
-        }
+                Dictionary<string, string> proc = AssertCommonFieldsAsProc("sem", row);
+                Assert.Equal(proc["nsems"], Text(row.Count));
+                Assert.Equal(proc["otime"], Seconds(row.LastOperationTime));
+            },
+            "-S", "3", "-p", "0600");
     }
 
     [Fact]
@@ -224,29 +207,48 @@ public sealed partial class IpcSystemTests : IpcLeakGuard
         return RemoteExecutor.SuccessExitCode;
     }
 
+    /// <summary>
+    /// Makes an object with ipcmk (the arguments start with its kind's flag: -M SIZE, -Q or -S COUNT), runs
+    /// <paramref name="test"/> on its id, and removes it with ipcrm however the test ends.
+    /// </summary>
+    private static void WithIpcmkObject(Action<int> test, params string[] ipcmkArguments)
+    {
+        int id = UtilLinux.Ipcmk(ipcmkArguments);
+        try
+        {
+            test(id);
+        }
+        finally
+        {
+            Shell.Check("ipcrm", "-" + char.ToLowerInvariant(ipcmkArguments[0][1]), Text(id));
+        }
+    }
+
     private static void AssertSameAsProc(SharedMemoryInfo row)
     {
-        Dictionary<string, string> proc = UtilLinux.ProcRow("shm", row.Id)!;
-        Assert.Equal(proc["key"], row.Key.Value.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(proc["perms"], Convert.ToString(row.Mode, 8));
+        Dictionary<string, string> proc = AssertCommonFieldsAsProc("shm", row);
         Assert.Equal(proc["size"], Text(row.Size));
         Assert.Equal(proc["cpid"], Text(row.CreatorProcessId));
         Assert.Equal(proc["lpid"], Text(row.LastProcessId));
         Assert.Equal(proc["nattch"], Text(row.AttachCount));
-        AssertOwners(proc, row);
         Assert.Equal(proc["atime"], Seconds(row.LastAttachTime));
         Assert.Equal(proc["dtime"], Seconds(row.LastDetachTime));
-        Assert.Equal(proc["ctime"], Seconds(row.LastChangeTime));
         Assert.Equal(proc["rss"], Text(row.ResidentBytes!.Value));
         Assert.Equal(proc["swap"], Text(row.SwappedBytes!.Value));
     }
 
-    private static void AssertOwners(Dictionary<string, string> proc, IpcObjectInfo row)
+    /// <summary>Checks what every kind's row has (key, mode, owner, creator, change time) against its line of /proc/sysvipc/<paramref name="table"/>, and returns that line for the kind's own columns.</summary>
+    private static Dictionary<string, string> AssertCommonFieldsAsProc(string table, IpcObjectInfo row)
     {
+        Dictionary<string, string> proc = UtilLinux.ProcRow(table, row.Id)!;
+        Assert.Equal(proc["key"], row.Key.Value.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(proc["perms"], Convert.ToString(row.Mode, 8));
         Assert.Equal(proc["uid"], Text(row.OwnerUserId));
         Assert.Equal(proc["gid"], Text(row.OwnerGroupId));
         Assert.Equal(proc["cuid"], Text(row.CreatorUserId));
         Assert.Equal(proc["cgid"], Text(row.CreatorGroupId));
+        Assert.Equal(proc["ctime"], Seconds(row.LastChangeTime));
+        return proc;
     }
 
     private static IpcKey NegativeUniqueKey()
