@@ -310,6 +310,8 @@ internal sealed unsafe class ChannelMemory
     internal static void FutexWait(int* word, int expected, TimeSpan timeout) => Futex.Wait(word, expected, timeout);
 
     /// <summary>Changes the word, then wakes everyone sleeping on it (in any process: the word is in shared memory, so no FUTEX_PRIVATE_FLAG).</summary>
+    /// <remarks>Never inlined: a method with an inlined P/Invoke sets up its frame on every call, and the fast paths call this only when a peer sleeps.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static void FutexWakeAll(int* word)
     {
         Interlocked.Increment(ref *word);

@@ -124,7 +124,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
 
         if (_peekedSize == 0)
         {
-            throw new InvalidOperationException("Advance consumes the message TryPeek returned, and no message has been peeked since the last Advance.");
+            ThrowNothingPeeked();
         }
 
         _position += _peekedSize;
@@ -150,9 +150,7 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
 
         if (message.Length > destination.Length)
         {
-            _peekedSize = 0;
-            _broadcast?.CancelPeek();
-            throw new ArgumentException($"The next message is {message.Length} bytes, more than the {destination.Length}-byte destination; it stays in the channel. Pass a buffer of MaxMessageSize ({_maxMessage}) bytes, or use TryPeek.", nameof(destination));
+            ThrowDestinationTooSmall(message.Length, destination.Length, nameof(destination));
         }
 
         message.CopyTo(destination);
@@ -761,6 +759,19 @@ public sealed unsafe class SharedMemoryChannelReader : IDisposable, IChannelWait
             ThrowDisposed();
         }
     }
+
+    // The fast paths' cold throws live out of line, so that TryRead and Advance stay small enough to inline.
+    [DoesNotReturn]
+    private void ThrowDestinationTooSmall(int messageLength, int destinationLength, string parameterName)
+    {
+        _peekedSize = 0;
+        _broadcast?.CancelPeek();
+        throw new ArgumentException($"The next message is {messageLength} bytes, more than the {destinationLength}-byte destination; it stays in the channel. Pass a buffer of MaxMessageSize ({_maxMessage}) bytes, or use TryPeek.", parameterName);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNothingPeeked() =>
+        throw new InvalidOperationException("Advance consumes the message TryPeek returned, and no message has been peeked since the last Advance.");
 
     [DoesNotReturn]
     private void ThrowDisposed() => throw new ObjectDisposedException(nameof(SharedMemoryChannelReader), $"This reader of the channel in {_m.Description} was disposed.");

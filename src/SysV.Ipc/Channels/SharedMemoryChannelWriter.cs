@@ -79,7 +79,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">The message is longer than the channel's maximum.</exception>
     /// <exception cref="ChannelClosedException">The channel was completed.</exception>
     public bool TryWrite(ReadOnlySpan<byte> message) =>
-        _multi ? TryWrite(ref _shared, message) : _broadcastMode ? TryWrite(ref _broadcast, message) : TryWrite(ref _single, message);
+        _multi || _broadcastMode ? TryWriteOutOfLine(message) : TryWrite(ref _single, message);
 
     /// <summary>Writes a message, waiting for room as long as needed (but cancellably).</summary>
     /// <param name="message">The bytes.</param>
@@ -172,9 +172,7 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     public bool TryClaim(int length, out Span<byte> buffer)
     {
         byte* payload = null;
-        if (!(_multi ? TryClaimCore(ref _shared, length, out payload)
-            : _broadcastMode ? TryClaimCore(ref _broadcast, length, out payload)
-            : TryClaimCore(ref _single, length, out payload)))
+        if (!(_multi || _broadcastMode ? TryClaimOutOfLine(length, out payload) : TryClaimCore(ref _single, length, out payload)))
         {
             buffer = default;
             return false;
@@ -190,13 +188,9 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfNoClaim();
-        if (_multi)
+        if (_multi || _broadcastMode)
         {
-            CommitCore(ref _shared);
-        }
-        else if (_broadcastMode)
-        {
-            CommitCore(ref _broadcast);
+            CommitOutOfLine();
         }
         else
         {
@@ -364,6 +358,31 @@ public sealed unsafe class SharedMemoryChannelWriter : IDisposable
         ParticipantTable.LeaveSleep(c, _slot);
         ChannelMemory.FutexWakeAll(c.SpaceSequence); // a thread waiting in this writer sees the disposal and leaves (other sleeping writers re-check and sleep again)
         _channel.Release();
+    }
+
+    // The multi-producer and broadcast algorithms are called, not inlined, from the public fast-path methods
+    // (the single-producer one, the default, stays inline, as before the broadcast mode existed): inlining
+    // all three rings into every caller of TryWrite or TryClaim made the caller too large for the JIT to
+    // inline what came next to it, the reader's copy and Advance in a loop that writes and reads.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryWriteOutOfLine(ReadOnlySpan<byte> message) =>
+        _multi ? TryWrite(ref _shared, message) : TryWrite(ref _broadcast, message);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryClaimOutOfLine(int length, out byte* payload) =>
+        _multi ? TryClaimCore(ref _shared, length, out payload) : TryClaimCore(ref _broadcast, length, out payload);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CommitOutOfLine()
+    {
+        if (_multi)
+        {
+            CommitCore(ref _shared);
+        }
+        else
+        {
+            CommitCore(ref _broadcast);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
