@@ -94,7 +94,7 @@ public sealed class Arm64QemuTests : IpcLeakGuard, IClassFixture<Arm64QemuTests.
                 ["publish", Path.Combine(RepositoryPaths.Root, "tests/SysV.Ipc.AotSmoke"), "-c", "Release", "-r", "linux-arm64", "-p:PublishAot=true",
                  "-nologo",
                  "--artifacts-path", Path.Combine(Directory, "artifacts"), "-o", Path.Combine(Directory, "smoke")],
-                TimeSpan.FromMinutes(10));
+                Shell.BuildTimeout);
             if (publish.ExitCode != 0 || !File.Exists(Binary))
             {
                 _failure = $"dotnet publish -r linux-arm64 failed ({publish.ExitCode}):\n{publish.StandardOutput}\n{publish.StandardError}";

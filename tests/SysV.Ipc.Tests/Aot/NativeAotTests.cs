@@ -226,7 +226,7 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
                 "dotnet",
                 ["publish", Path.Combine(RepositoryPaths.Root, project), "-c", "Release", "-r", RuntimeRid, "-p:PublishAot=true", .. properties, "-nologo",
                  "--artifacts-path", Path.Combine(Directory, "artifacts-" + name), "-o", Path.Combine(Directory, name)],
-                TimeSpan.FromMinutes(10));
+                Shell.BuildTimeout);
             return result.ExitCode == 0
                 ? result
                 : throw new InvalidOperationException($"dotnet publish {project} {string.Join(' ', properties)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
@@ -245,8 +245,8 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
             Shell.Result pack = Check(Shell.Run(
                 "dotnet",
                 ["pack", cli, "-c", "Release", "-r", RuntimeRid, "-nologo", "--artifacts-path", Path.Combine(Directory, "artifacts-cli"), "-o", feed],
-                TimeSpan.FromMinutes(10)));
-            Check(Shell.Run("dotnet", ["pack", cli, "-c", "Release", "--no-build", "-nologo", "-o", feed], TimeSpan.FromMinutes(5)));
+                Shell.BuildTimeout));
+            Check(Shell.Run("dotnet", ["pack", cli, "-c", "Release", "--no-build", "-nologo", "-o", feed], Shell.BuildTimeout));
 
             string config = Path.Combine(Directory, "nuget.config");
             File.WriteAllText(config, $"""
@@ -261,7 +261,7 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
             Check(Shell.Run(
                 "dotnet",
                 ["tool", "install", "SysV.Ipc.Cli", "--tool-path", Path.Combine(Directory, "tools"), "--configfile", config],
-                TimeSpan.FromMinutes(5),
+                Shell.BuildTimeout,
                 new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Directory, "packages") }));
             return pack;
 

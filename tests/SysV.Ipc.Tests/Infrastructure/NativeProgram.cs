@@ -77,6 +77,14 @@ public static class Shell
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
+    /// <summary>
+    /// The bound on a build step (dotnet build, pack, publish, tool install; make): it only stops a hung
+    /// tool, so it is far above what a build takes on a quiet machine (a native AOT pack: about 2 minutes),
+    /// because on a machine loaded many times over a build can take ten times that (seen: over 10 minutes
+    /// at a load average of 47 on 2 cores) and is still correct.
+    /// </summary>
+    public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(45);
+
     public static Result Run(string program, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(program)
@@ -106,7 +114,7 @@ public static class Shell
         if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in time.");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in {timeout ?? TimeSpan.FromSeconds(60)}.");
         }
 
         process.WaitForExit();

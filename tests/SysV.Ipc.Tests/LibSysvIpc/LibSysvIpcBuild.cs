@@ -34,7 +34,7 @@ internal static class LibSysvIpcBuild
         // make check makes its own IPC namespace unless told it is in one: it must not judge the suite's objects.
         var environment = new Dictionary<string, string> { ["SYSV_IPC_IN_NAMESPACE"] = "0" };
         // Longer than the C tests' own hang detector (native/tests/watchdog.h, 600 s), so a hang is reported by name.
-        return Shell.Run("make", args, TimeSpan.FromMinutes(15), environment);
+        return Shell.Run("make", args, Shell.BuildTimeout, environment);
     }
 
     public static RemoteProcess StartPeer(bool sanitized, params string[] args)

@@ -99,7 +99,7 @@ public sealed partial class LibSysvIpcMakeCheckTests : IpcLeakGuard
         string prefix = Path.Combine(Path.GetTempPath(), $"sysvipc-prefix-{Environment.ProcessId}");
         try
         {
-            Shell.Result install = Shell.Run("make", ["-C", LibSysvIpcBuild.NativeDirectory, $"BUILD={Path.Combine(prefix, "build")}", $"PREFIX={prefix}", "install"], TimeSpan.FromMinutes(5));
+            Shell.Result install = Shell.Run("make", ["-C", LibSysvIpcBuild.NativeDirectory, $"BUILD={Path.Combine(prefix, "build")}", $"PREFIX={prefix}", "install"], Shell.BuildTimeout);
             Assert.True(install.ExitCode == 0, install.StandardOutput + install.StandardError);
             string app = Path.Combine(prefix, "app.c");
             File.WriteAllText(app, ReadmeCProgram);

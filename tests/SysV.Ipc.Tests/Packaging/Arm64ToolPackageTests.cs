@@ -24,7 +24,7 @@ public sealed class Arm64ToolPackageTests : IpcLeakGuard
                 "dotnet",
                 ["pack", Path.Combine(RepositoryPaths.Root, "src", "SysV.Ipc.Cli"), "-c", "Release", "-r", "linux-arm64", "-nologo",
                  "--artifacts-path", Path.Combine(directory, "artifacts"), "-o", Path.Combine(directory, "feed")],
-                TimeSpan.FromMinutes(15));
+                Shell.BuildTimeout);
             Assert.True(pack.ExitCode == 0, $"dotnet pack -r linux-arm64: exit {pack.ExitCode}\n{pack.StandardOutput}\n{pack.StandardError}");
             Assert.DoesNotContain("warning IL", pack.StandardOutput, StringComparison.Ordinal);
 

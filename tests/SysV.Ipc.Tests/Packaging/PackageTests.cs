@@ -71,7 +71,7 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
         File.WriteAllText(Path.Combine(project, "Program.cs"), QuickStart(_feed.LibraryPackage));
 
         // NuGet finds the feed's nuget.config in the folder above the project, as it would a solution's.
-        Shell.Result build = Shell.Run("dotnet", ["build", project, "-c", "Release", "-nologo"], TimeSpan.FromMinutes(5), _feed.Environment);
+        Shell.Result build = Shell.Run("dotnet", ["build", project, "-c", "Release", "-nologo"], Shell.BuildTimeout, _feed.Environment);
         Assert.True(build.ExitCode == 0, $"dotnet build: exit {build.ExitCode}\n{build.StandardOutput}\n{build.StandardError}");
         Shell.Result run = Shell.Run("dotnet", [Path.Combine(project, "bin", "Release", "net10.0", "consumer.dll")], TimeSpan.FromMinutes(1));
         Assert.True(run.ExitCode == 0, $"consumer: exit {run.ExitCode}\n{run.StandardOutput}\n{run.StandardError}");
@@ -104,7 +104,7 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
             """);
         File.WriteAllText(Path.Combine(baseline, "Removed.cs"), "namespace SysV.Ipc; public sealed class RemovedSinceTheBaseline { }\n");
         Shell.Result packBaseline = Shell.Run(
-            "dotnet", ["pack", baseline, "-c", "Release", "-nologo", "-o", Path.Combine(baseline, "out")], TimeSpan.FromMinutes(5), _feed.Environment);
+            "dotnet", ["pack", baseline, "-c", "Release", "-nologo", "-o", Path.Combine(baseline, "out")], Shell.BuildTimeout, _feed.Environment);
         Assert.True(packBaseline.ExitCode == 0, $"baseline pack: exit {packBaseline.ExitCode}\n{packBaseline.StandardOutput}\n{packBaseline.StandardError}");
 
         // The repository's settings (EnablePackageValidation) compare the package with it, and refuse it.
@@ -213,6 +213,6 @@ public sealed partial class PackageTests : IpcLeakGuard, IClassFixture<PackageTe
             "dotnet",
             ["pack", Path.Combine(RepositoryPaths.Root, "src", "SysV.Ipc"), "-c", "Release", "--no-build", "-nologo", "-o", output,
              $"-p:_ApiCompatValidatePackageSemaphoreFile={Path.Combine(output + ".validation", "ValidatePackage.semaphore")}", .. properties],
-            TimeSpan.FromMinutes(5));
+            Shell.BuildTimeout);
     }
 }
