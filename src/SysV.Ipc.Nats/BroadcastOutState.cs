@@ -2,7 +2,8 @@ namespace SysV.Ipc.Nats;
 
 /// <summary>
 /// The out bridge's record for a <see cref="ChannelMode.Broadcast"/> channel, in its host's IPC namespace:
-/// the channel's identity and the ring position after the last message JetStream acknowledged. A
+/// the channel's identity and the ring position after the last message JetStream acknowledged (until the
+/// first acknowledgement: where the bridge joined, written as soon as it joined). A
 /// broadcast reader that dies loses its place (a new reader joins at the newest message), so a restarted
 /// bridge joins at the oldest message the ring still holds and uses this record to skip what was already
 /// published, and to tell (not hide) when messages were overwritten while no bridge was running.
@@ -55,7 +56,7 @@ internal sealed class BroadcastOutState : IDisposable
         });
     }
 
-    /// <summary>Records that everything before <paramref name="position"/> was acknowledged by JetStream.</summary>
+    /// <summary>Records that everything before <paramref name="position"/> was acknowledged by JetStream, or is not this bridge's to publish (it joined there).</summary>
     public void Published(long position) => _segment.WriteInt64(32, position);
 
     public void Remove() => _segment.Remove();

@@ -19,8 +19,8 @@ namespace SysV.Ipc.Nats;
 /// <para>
 /// A <see cref="ChannelMode.Broadcast"/> channel's bridge is one more reader (one of its reader places; the
 /// other readers are not affected). It copies each message and publishes the copy once
-/// <see cref="SharedMemoryChannelReader.Advance"/> found it intact, and records the position after each
-/// acknowledged message in a state segment; a bridge that replaces a dead one joins at the oldest message
+/// <see cref="SharedMemoryChannelReader.Advance"/> found it intact, and records where it joined (as soon as
+/// it joined) and then the position after each acknowledged message in a state segment; a bridge that replaces a dead one joins at the oldest message
 /// the ring holds and skips what that record says was published. The broadcast writer frees a dead reader's
 /// place when it needs the room, so what it overwrote while no bridge ran (or after dropping a slow bridge
 /// under a drop-after policy) is lost to JetStream: logged as an error and counted
@@ -62,6 +62,12 @@ public sealed class ChannelBridgeOut : NatsBridge
         if (broadcastState is not null)
         {
             JoinBroadcast(reader, skipBelow);
+            // The record says where this bridge joined before it publishes anything: a bridge killed before its
+            // first acknowledgement leaves its successor that place, not "none" (which would make the successor a
+            // new subscriber, at the next message, and lose everything written since this one joined). Only a
+            // SIGKILL between opening the reader and this write (no publication possible yet) still leaves none.
+            // After a loss the record moves up to the oldest held message, so the loss is told once.
+            broadcastState.Published(Math.Max(skipBelow, reader.Position));
         }
 
         // A broadcast writer may overwrite a peeked message (a drop-after policy, or old records while a reader

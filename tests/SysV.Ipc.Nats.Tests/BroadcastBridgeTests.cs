@@ -77,6 +77,60 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
         }
     }
 
+    [BridgeFact]
+    public void A_first_bridge_killed_before_JetStream_acknowledged_anything_leaves_its_join_position_and_its_successor_publishes_every_message_written_since()
+    {
+        const int count = 300;
+        var key = new IpcKey(0x3d000000 | Random.Shared.Next(1, 0x00ffffff));
+        // 4 MiB holds all 300 messages (up to 2 KiB each): nothing is overwritten, so every one must arrive.
+        using var channel = SharedMemoryChannel.Create(key, 4 << 20, new SharedMemoryChannelOptions { Mode = ChannelMode.Broadcast, MaxReaders = 4, RemoveOnDispose = true });
+        using SharedMemoryChannelReader local = channel.OpenReader();
+        try
+        {
+            using var scenario = Scenario.Start(output, channel: true, hostA: IpcHost.Current("A"), sourceKey: key);
+            Assert.Contains("Broadcast channel: a new reader", scenario.Out.Log, StringComparison.Ordinal);
+
+            // JetStream goes away before the first message: the bridge peeks it and publishes it, and nothing is acknowledged.
+            scenario.Server.Kill();
+            using (SharedMemoryChannelWriter writer = channel.OpenWriter())
+            {
+                var random = new Random(count);
+                for (int i = 0; i < count; i++)
+                {
+                    writer.Write(BridgeMessage.Make(random.Next(BridgeMessage.HeaderSize, MaxSize + 1), 1, (ulong)i));
+                    Assert.Equal(i, BridgeMessage.Check(local.Read(TimeSpan.FromMinutes(2), CancellationToken.None), 1));
+                }
+            }
+
+            // Its publication of the first message failed (so it had joined, and no acknowledgement can have come): SIGKILL it now.
+            scenario.Out.WaitFor("Publishing to JetStream failed", TimeSpan.FromMinutes(3));
+            scenario.Out.Kill();
+            scenario.Server.Restart(TimeSpan.Zero);
+            scenario.KillAndRestartOut();
+            output.WriteLine("the successor's log:\n" + scenario.Out.Log);
+
+            using var receiver = scenario.B.Start(NativeProgram.Build("bridge_chan"), "recv", Scenario.TargetKey.ToString(), count.ToString(CultureInfo.InvariantCulture), "120");
+            Task<string> received = receiver.StandardOutput.ReadToEndAsync();
+            Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
+            Assert.True(receiver.WaitForExit(TimeSpan.FromMinutes(10)), "the receiver in B did not finish:\n" + scenario.Out.Log);
+            receiver.WaitForExit();
+            output.WriteLine($"B: {received.Result.Trim()} {receiverErrors.Result.Trim()}");
+            ReceiveReport report = ReceiveReport.Parse(received.Result);
+            Assert.True(report.Unique == count, $"{report.Unique} of the {count} messages written after the first bridge joined reached host B; its successor's log:\n{scenario.Out.Log}");
+            Assert.Equal(0, report.Duplicates); // none was acknowledged before the kill, so none is published twice
+            Assert.Equal(0, report.OrderErrors);
+            Assert.Equal(0, report.Corrupt);
+            Assert.Contains("resuming after the previous bridge's last published message", scenario.Out.Log, StringComparison.Ordinal);
+            Assert.DoesNotContain("overwritten by its writer", scenario.Out.Log, StringComparison.Ordinal);
+            scenario.Out.Terminate();
+            Assert.True(scenario.Out.WaitForExit(TimeSpan.FromMinutes(2)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+        }
+        finally
+        {
+            RemoveLeftovers(BridgeKeys.For(BridgeDirection.Out, BridgedObject.Channel(key)));
+        }
+    }
+
     private static void RemoveLeftovers(IpcKey bridgeKey)
     {
         if (SemaphoreSet.TryOpen(bridgeKey, out SemaphoreSet? set))
