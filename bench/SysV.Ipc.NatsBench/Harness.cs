@@ -33,7 +33,9 @@ internal static class Harness
         string url = $"nats://127.0.0.1:{port}";
         try
         {
-            WaitForPort(port);
+            // Nothing is timed before JetStream answers (a loaded machine can take seconds after the port opens).
+            await using NatsConnection control = await BenchNats.ConnectAsync(url, "bench-harness");
+            var js = new NatsJSContext(control);
             Console.WriteLine("| repeat | path | size | msgs/s | p50 us | p99 us | out of order |");
             Console.WriteLine("|---|---|---|---|---|---|---|");
             var rows = new List<(string Path, int Size, Measurement Throughput, Measurement Latency)>();
@@ -47,9 +49,9 @@ internal static class Harness
                     {
                         bool direct = (k == 0) == directFirst;
                         run++;
-                        Measurement throughput = direct ? await DirectAsync(url, run, size, options.Count, 0) : Bridge(url, run, size, options.Count, 0);
+                        Measurement throughput = direct ? await DirectAsync(js, url, run, size, options.Count, 0) : Bridge(js, url, run, size, options.Count, 0);
                         run++;
-                        Measurement latency = direct ? await DirectAsync(url, run, size, options.LatencyCount, options.LatencyIntervalMicroseconds) : Bridge(url, run, size, options.LatencyCount, options.LatencyIntervalMicroseconds);
+                        Measurement latency = direct ? await DirectAsync(js, url, run, size, options.LatencyCount, options.LatencyIntervalMicroseconds) : Bridge(js, url, run, size, options.LatencyCount, options.LatencyIntervalMicroseconds);
                         rows.Add((direct ? "direct" : "bridge", size, throughput, latency));
                         Console.WriteLine(FormattableString.Invariant($"| {repeat + 1} | {(direct ? "direct NATS.Net" : "bridge queue->queue")} | {size} | {throughput.Rate:0} | {latency.P50Microseconds:0} | {latency.P99Microseconds:0} | {throughput.OutOfOrder + latency.OutOfOrder} |"));
                     }
@@ -84,13 +86,11 @@ internal static class Harness
         }
     }
 
-    private static async Task<Measurement> DirectAsync(string url, int run, int size, int count, int interval)
+    private static async Task<Measurement> DirectAsync(NatsJSContext js, string url, int run, int size, int count, int interval)
     {
         string stream = "DIRECT" + run.ToString(CultureInfo.InvariantCulture);
         string subject = "direct" + run.ToString(CultureInfo.InvariantCulture) + ".1";
-        await using var connection = new NatsConnection(new NatsOpts { Url = url });
-        var js = new NatsJSContext(connection);
-        await js.CreateStreamAsync(new StreamConfig(stream, [subject]) { Storage = StreamConfigStorage.File, DuplicateWindow = TimeSpan.FromMinutes(2) });
+        await BenchNats.CreateStreamAsync(js, stream, subject);
         try
         {
             using Process consumer = Start("dotnet", [Self, "consume", url, stream, subject, Text(count)]);
@@ -103,11 +103,11 @@ internal static class Harness
         }
         finally
         {
-            await js.DeleteStreamAsync(stream);
+            await BenchNats.DeleteStreamAsync(js, stream);
         }
     }
 
-    private static Measurement Bridge(string url, int run, int size, int count, int interval)
+    private static Measurement Bridge(NatsJSContext js, string url, int run, int size, int count, int interval)
     {
         string stream = "BRIDGE" + run.ToString(CultureInfo.InvariantCulture);
         string subject = "bridge" + run.ToString(CultureInfo.InvariantCulture);
@@ -144,11 +144,7 @@ internal static class Harness
                 }
             }
 
-            Task.Run(async () =>
-            {
-                await using var connection = new NatsConnection(new NatsOpts { Url = url });
-                await new NatsJSContext(connection).DeleteStreamAsync(stream);
-            }).GetAwaiter().GetResult();
+            BenchNats.DeleteStreamAsync(js, stream).GetAwaiter().GetResult();
         }
     }
 
@@ -212,7 +208,7 @@ internal static class Harness
     private static void WaitForLine(Process p, string text)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromMinutes(2))
+        while (clock.Elapsed < TimeSpan.FromMinutes(5)) // only bounds a bridge that never starts; a loaded machine takes seconds
         {
             string? line = p.StandardError.ReadLine();
             if (line is null)
@@ -237,27 +233,6 @@ internal static class Harness
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void WaitForPort(int port)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                Thread.Sleep(300); // JetStream is up a moment after the client port
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
-
-        throw new TimeoutException("nats-server did not start");
     }
 }
 

@@ -87,7 +87,7 @@ internal static class Roles
     /// <summary>JetStream publications with a message id, up to 64 awaiting their ack (the out bridge's batch).</summary>
     private static async Task PublishAsync(string url, string subject, int count, int size, int intervalMicroseconds)
     {
-        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "bench-publish" });
+        await using NatsConnection connection = await BenchNats.ConnectAsync(url, "bench-publish");
         var js = new NatsJSContext(connection);
         var inFlight = new Queue<Task<PubAckResponse>>();
         long start = Stopwatch.GetTimestamp();
@@ -112,15 +112,16 @@ internal static class Roles
     /// <summary>A durable pull consumer, fetching 256 at a time and acknowledging each message (as the in bridge does).</summary>
     private static async Task<Measurement> ConsumeAsync(string url, string stream, string subject, int count)
     {
-        await using var connection = new NatsConnection(new NatsOpts { Url = url, Name = "bench-consume" });
+        await using NatsConnection connection = await BenchNats.ConnectAsync(url, "bench-consume");
         var js = new NatsJSContext(connection);
-        INatsJSConsumer consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("bench") { FilterSubject = subject, AckPolicy = ConsumerConfigAckPolicy.Explicit, MaxAckPending = 1024 });
+        INatsJSConsumer? consumer = null;
+        await BenchNats.BoundedAsync("creating the consumer", async token => consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("bench") { FilterSubject = subject, AckPolicy = ConsumerConfigAckPolicy.Explicit, MaxAckPending = 1024 }, token));
         long[] sent = new long[count], arrived = new long[count];
         int received = 0, outOfOrder = 0;
         var fetch = new NatsJSFetchOpts { MaxMsgs = 256, Expires = TimeSpan.FromSeconds(2) };
         while (received < count)
         {
-            await foreach (NatsJSMsg<byte[]> msg in consumer.FetchAsync<byte[]>(fetch))
+            await foreach (NatsJSMsg<byte[]> msg in consumer!.FetchAsync<byte[]>(fetch))
             {
                 arrived[received] = Stopwatch.GetTimestamp();
                 (long sequence, sent[received]) = Stamp.Read(msg.Data);
