@@ -1,4 +1,3 @@
-using System.Globalization;
 using Xunit.Abstractions;
 
 namespace SysV.Ipc.Nats.Tests;
@@ -47,14 +46,14 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             for (int i = 0; i < 10; i++)
             {
                 writer.Write(BridgeMessage.Make(1000, 1, (ulong)i));
-                local.Read(TimeSpan.FromSeconds(30), CancellationToken.None);
+                local.Read(Receiver.NoProgressLimit, CancellationToken.None);
             }
 
             // The bridge has published all ten once its cursor (published when it finds the ring empty) is where the local reader is.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!channel.GetParticipants().Any(p => p.Role == ChannelRole.Consumer && p.ProcessId == scenario.Out.Pid && p.Position == local.Position))
             {
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the bridge did not read the first messages:\n" + scenario.Out.Log);
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(5), "the bridge did not read the first messages:\n" + scenario.Out.Log);
                 Thread.Sleep(20);
             }
 
@@ -62,14 +61,14 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             for (int i = 10; i < 200; i++) // 190 KB through a 64 KiB ring: the writer frees the dead bridge's place and overwrites
             {
                 writer.Write(BridgeMessage.Make(1000, 1, (ulong)i));
-                local.Read(TimeSpan.FromSeconds(30), CancellationToken.None);
+                local.Read(Receiver.NoProgressLimit, CancellationToken.None);
             }
 
             scenario.KillAndRestartOut();
             output.WriteLine(scenario.Out.Log);
             Assert.Contains("overwritten by its writer before this bridge read them (no bridge was reading while the writer needed the room)", scenario.Out.Log, StringComparison.Ordinal);
             scenario.Out.Terminate();
-            Assert.True(scenario.Out.WaitForExit(TimeSpan.FromSeconds(20)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+            Assert.True(scenario.Out.WaitForExit(BridgeProcess.StopBound), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
         }
         finally
         {
@@ -98,7 +97,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
                 for (int i = 0; i < count; i++)
                 {
                     writer.Write(BridgeMessage.Make(random.Next(BridgeMessage.HeaderSize, MaxSize + 1), 1, (ulong)i));
-                    Assert.Equal(i, BridgeMessage.Check(local.Read(TimeSpan.FromMinutes(2), CancellationToken.None), 1));
+                    Assert.Equal(i, BridgeMessage.Check(local.Read(Receiver.NoProgressLimit, CancellationToken.None), 1));
                 }
             }
 
@@ -109,13 +108,9 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             scenario.KillAndRestartOut();
             output.WriteLine("the successor's log:\n" + scenario.Out.Log);
 
-            using var receiver = scenario.B.Start(NativeProgram.Build("bridge_chan"), "recv", Scenario.TargetKey.ToString(), count.ToString(CultureInfo.InvariantCulture), "120");
-            Task<string> received = receiver.StandardOutput.ReadToEndAsync();
-            Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
-            Assert.True(receiver.WaitForExit(TimeSpan.FromMinutes(10)), "the receiver in B did not finish:\n" + scenario.Out.Log);
-            receiver.WaitForExit();
-            output.WriteLine($"B: {received.Result.Trim()} {receiverErrors.Result.Trim()}");
-            ReceiveReport report = ReceiveReport.Parse(received.Result);
+            using Receiver receiver = Receiver.ForChannel(scenario.B, Scenario.TargetKey, count);
+            ReceiveReport report = receiver.WaitForAll();
+            output.WriteLine($"B: {receiver}");
             Assert.True(report.Unique == count, $"{report.Unique} of the {count} messages written after the first bridge joined reached host B; its successor's log:\n{scenario.Out.Log}");
             Assert.Equal(0, report.Duplicates); // none was acknowledged before the kill, so none is published twice
             Assert.Equal(0, report.OrderErrors);
@@ -123,7 +118,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             Assert.Contains("resuming after the previous bridge's last published message", scenario.Out.Log, StringComparison.Ordinal);
             Assert.DoesNotContain("overwritten by its writer", scenario.Out.Log, StringComparison.Ordinal);
             scenario.Out.Terminate();
-            Assert.True(scenario.Out.WaitForExit(TimeSpan.FromMinutes(2)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+            Assert.True(scenario.Out.WaitForExit(BridgeProcess.StopBound), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
         }
         finally
         {
@@ -151,9 +146,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
         using var scenario = Scenario.Start(output, channel: true, hostA: IpcHost.Current("A"), sourceKey: key);
         Assert.Contains("Broadcast channel: a new reader", scenario.Out.Log, StringComparison.Ordinal);
 
-        using var receiver = scenario.B.Start(NativeProgram.Build("bridge_chan"), "recv", Scenario.TargetKey.ToString(), count.ToString(CultureInfo.InvariantCulture), "60");
-        Task<string> received = receiver.StandardOutput.ReadToEndAsync();
-        Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
+        using Receiver receiver = Receiver.ForChannel(scenario.B, Scenario.TargetKey, count);
         Task writing = Task.Run(() =>
         {
             using SharedMemoryChannelWriter writer = channel.OpenWriter();
@@ -169,7 +162,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             int errors = 0;
             for (int i = 0; i < count; i++)
             {
-                if (BridgeMessage.Check(local.Read(TimeSpan.FromSeconds(60), CancellationToken.None), 1) != i)
+                if (BridgeMessage.Check(local.Read(Receiver.NoProgressLimit, CancellationToken.None), 1) != i)
                 {
                     errors++;
                 }
@@ -180,7 +173,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
 
         int kills = 0;
         var pause = new Random();
-        while (!receiver.HasExited && kills < killsWanted)
+        while (receiver.IsRunning && kills < killsWanted)
         {
             Thread.Sleep(pause.Next(300, 1500));
             scenario.KillAndRestartOut();
@@ -188,12 +181,10 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
             scenario.Out.WaitFor("resuming after the previous bridge's last published message");
         }
 
-        Assert.True(receiver.WaitForExit(TimeSpan.FromSeconds(Stress.On ? 1200 : 240)), "the receiver in B did not finish:\n" + scenario.Out.Log);
-        receiver.WaitForExit();
+        ReceiveReport report = receiver.WaitForAll();
         writing.Wait();
         (int localReceived, int localErrors) = localReading.Result;
-        ReceiveReport report = ReceiveReport.Parse(received.Result);
-        output.WriteLine($"kills of the out bridge: {kills}; B: {received.Result.Trim()} {receiverErrors.Result.Trim()}; local reader: {localReceived} read, {localErrors} wrong");
+        output.WriteLine($"kills of the out bridge: {kills}; B: {receiver}; local reader: {localReceived} read, {localErrors} wrong");
         output.WriteLine("out bridge log:\n" + scenario.Out.Log + "\nin bridge log:\n" + scenario.In.Log);
         Assert.Equal((count, 0), (localReceived, localErrors));
         Assert.Equal(count, report.Unique);
@@ -205,7 +196,7 @@ public sealed class BroadcastBridgeTests(ITestOutputHelper output)
 
         // SIGTERM: the bridge leaves the broadcast, its reader place, lock and record.
         scenario.Out.Terminate();
-        Assert.True(scenario.Out.WaitForExit(TimeSpan.FromSeconds(20)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+        Assert.True(scenario.Out.WaitForExit(BridgeProcess.StopBound), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
         Assert.True(scenario.Out.ExitCode == 0, $"exit code {scenario.Out.ExitCode}:\n{scenario.Out.Log}");
         IpcKey bridgeKey = BridgeKeys.For(BridgeDirection.Out, BridgedObject.Channel(key));
         Assert.False(SharedMemorySegment.TryOpen(bridgeKey, out _), "the stopped bridge left its record");

@@ -21,7 +21,7 @@ public sealed class ChannelBridgeTests(ITestOutputHelper output)
         Assert.Equal(0, report.Corrupt);
         Assert.Equal(0, report.Duplicates);
         scenario.Out.Terminate();
-        Assert.True(scenario.Out.WaitForExit(TimeSpan.FromSeconds(20)), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
+        Assert.True(scenario.Out.WaitForExit(BridgeProcess.StopBound), "the out bridge did not stop on SIGTERM:\n" + scenario.Out.Log);
         Assert.True(scenario.Out.ExitCode == 0, $"exit code {scenario.Out.ExitCode}:\n{scenario.Out.Log}");
         Assert.Contains($"Bridge out stopped: {count} message(s)", scenario.Out.Log, StringComparison.Ordinal);
     }

@@ -29,7 +29,7 @@ public sealed class GenericHostTests
         {
             HostApplicationBuilder builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
             builder.Services.AddSingleton(new QueueBridgeOutOptions { Url = server.Url, QueueKey = sourceQueue, Subject = $"q{tag}.{{type}}", Stream = "Q" + tag, HostId = "h" });
             builder.Services.AddSingleton(new QueueBridgeInOptions { Url = server.Url, QueueKey = targetQueue, Subject = $"q{tag}.*", CreateQueue = true, HostId = "h" });
             builder.Services.AddSingleton(new ChannelBridgeOutOptions { Url = server.Url, ChannelKey = sourceChannel, Subject = $"c{tag}", Stream = "C" + tag, HostId = "h" });
@@ -56,20 +56,20 @@ public sealed class GenericHostTests
             Task running = host.RunAsync();
             NatsBridge[] bridges = [.. host.Services.GetServices<IHostedService>().OfType<NatsBridge>()];
             Assert.Equal(4, bridges.Length);
-            await Task.WhenAll(bridges.Select(b => b.Ready)).WaitAsync(TimeSpan.FromSeconds(60));
+            await Task.WhenAll(bridges.Select(b => b.Ready)).WaitAsync(TimeSpan.FromMinutes(5));
 
             using SharedMemoryChannelWriter writer = channel.OpenWriter();
             for (int i = 0; i < Count; i++)
             {
                 source.Send(1 + (i % 3), Body(i));
-                writer.Write(Body(i), TimeSpan.FromSeconds(30));
+                writer.Write(Body(i), TimeSpan.FromMinutes(2));
             }
 
             using MessageQueue target = MessageQueue.Open(targetQueue);
             byte[] buffer = new byte[8192];
             for (int i = 0; i < Count; i++)
             {
-                Assert.True(target.TryReceive(buffer, out long type, out int length, timeout: TimeSpan.FromSeconds(30)), $"queue message {i} did not arrive");
+                Assert.True(target.TryReceive(buffer, out long type, out int length, timeout: TimeSpan.FromMinutes(2)), $"queue message {i} did not arrive");
                 Assert.Equal(1 + (i % 3), type);
                 Assert.Equal(Body(i), buffer[..length]);
             }
@@ -79,13 +79,13 @@ public sealed class GenericHostTests
             {
                 for (int i = 0; i < Count; i++)
                 {
-                    Assert.Equal(Body(i), reader.Read(TimeSpan.FromSeconds(30), CancellationToken.None));
+                    Assert.Equal(Body(i), reader.Read(TimeSpan.FromMinutes(2), CancellationToken.None));
                 }
             }
 
             // As SIGTERM does under the console lifetime.
             host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-            await running.WaitAsync(TimeSpan.FromSeconds(30));
+            await running.WaitAsync(TimeSpan.FromMinutes(3));
             foreach (NatsBridge bridge in bridges)
             {
                 Assert.NotNull(bridge.ExecuteTask);

@@ -76,11 +76,15 @@ public sealed class BridgeProcess : IDisposable
         return new BridgeProcess(Process.Start(psi)!);
     }
 
-    /// <summary>Waits until a log line contains the text; fails with the log if the process exits first or time runs out.</summary>
+    /// <summary>
+    /// Waits until a log line contains the text; fails with the log if the process exits first or time runs out.
+    /// The default bound (5 minutes) only ends a bridge that never gets there: a loaded machine takes tens of
+    /// seconds to start a dotnet process, and a bound costs nothing when things work.
+    /// </summary>
     public void WaitFor(string text, TimeSpan? timeout = null)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromMinutes(5)))
         {
             if (Lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
             {
@@ -123,6 +127,9 @@ public sealed class BridgeProcess : IDisposable
             _process.WaitForExit();
         }
     }
+
+    /// <summary>How long a test gives a bridge to stop after SIGTERM (it finishes its batch, up to 5 s, and flushes): generous, it only bounds a bridge that does not stop.</summary>
+    public static readonly TimeSpan StopBound = TimeSpan.FromMinutes(2);
 
     /// <summary>SIGTERM, as systemd stops a service.</summary>
     public void Terminate() => Shell("kill", "-TERM", Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));

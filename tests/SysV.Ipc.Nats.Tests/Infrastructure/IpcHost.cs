@@ -40,7 +40,7 @@ public sealed class IpcHost : IDisposable
         // unshare has made the namespace once its child (sleep) replaced it: wait until our view differs.
         string mine = File.ResolveLinkTarget("/proc/self/ns/ipc", false)?.ToString() ?? string.Empty;
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        while (clock.Elapsed < TimeSpan.FromMinutes(2)) // only bounds an unshare that never gets there
         {
             try
             {
@@ -81,17 +81,18 @@ public sealed class IpcHost : IDisposable
         return psi;
     }
 
-    /// <summary>Runs to completion (killed after the timeout); returns exit code and output.</summary>
+    /// <summary>Runs to completion (killed after the timeout, 5 minutes by default: only a hung program reaches it); returns exit code and output.</summary>
     public (int ExitCode, string Output, string Error) Run(string program, string[] args, TimeSpan? timeout = null)
     {
+        TimeSpan bound = timeout ?? TimeSpan.FromMinutes(5);
         using Process p = Process.Start(StartInfo(program, args))!;
         Task<string> output = p.StandardOutput.ReadToEndAsync();
         Task<string> error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        if (!p.WaitForExit(bound))
         {
             p.Kill(entireProcessTree: true);
             p.WaitForExit();
-            return (-1, output.Result, error.Result + $"\n(killed after {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds} s)");
+            return (-1, output.Result, error.Result + $"\n(killed after {bound.TotalSeconds} s)");
         }
 
         p.WaitForExit();

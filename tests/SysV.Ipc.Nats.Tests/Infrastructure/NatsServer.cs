@@ -80,7 +80,7 @@ public sealed class NatsServer : IDisposable
     public void WaitReady(TimeSpan? timeout = null)
     {
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(30)))
+        while (deadline.Elapsed < (timeout ?? TimeSpan.FromMinutes(3))) // only bounds a server that never starts
         {
             if (ReadySinceLaunch() && Accepts())
             {

@@ -100,13 +100,13 @@ public sealed class Scenario : IDisposable
 
     /// <summary>
     /// SIGKILLs the out or the in bridge (chosen at random) at random moments, each restarted at once, until
-    /// each was killed <paramref name="killsEach"/> times or the receiver has everything; returns the kills.
+    /// each was killed <paramref name="killsEach"/> times or the receiver has everything (or the run stalled); returns the kills.
     /// </summary>
-    public (int Out, int In) KillBridgesAtRandom(Process receiver, int killsEach)
+    public (int Out, int In) KillBridgesAtRandom(Receiver receiver, int killsEach)
     {
         int outKills = 0, inKills = 0;
         var random = new Random();
-        while (!receiver.HasExited && (outKills < killsEach || inKills < killsEach))
+        while (receiver.IsRunning && (outKills < killsEach || inKills < killsEach))
         {
             Thread.Sleep(Stress.On ? random.Next(20, 300) : random.Next(100, 700));
             if (outKills < killsEach && (inKills >= killsEach || random.Next(2) == 0))
@@ -145,8 +145,12 @@ public sealed class Scenario : IDisposable
         }
     }
 
-    /// <summary>Sends count messages in A while <paramref name="during"/> runs (given the receiver, which runs until all arrived), receives them in B; returns what B saw.</summary>
-    public ReceiveReport Run(int count, Action<Process> during)
+    /// <summary>
+    /// Sends count messages in A while <paramref name="during"/> runs (given the receiver, which runs until all
+    /// arrived), receives them in B; returns what B saw: everything, or what it had when no new message came for
+    /// <see cref="Receiver.NoProgressLimit"/> (the run stalled; there is no budget for the run as a whole).
+    /// </summary>
+    public ReceiveReport Run(int count, Action<Receiver> during)
     {
         var clock = Stopwatch.StartNew();
         string n = count.ToString(CultureInfo.InvariantCulture);
@@ -154,19 +158,19 @@ public sealed class Scenario : IDisposable
         Process sender = _channel
             ? A.Start(NativeProgram.Build("bridge_chan"), "send", SourceKey.ToString(), n, MaxSize.ToString(CultureInfo.InvariantCulture), seed)
             : A.Start(NativeProgram.Build("bridge_send"), SourceKey.ToString(), n, Types.ToString(CultureInfo.InvariantCulture), MaxSize.ToString(CultureInfo.InvariantCulture), seed);
-        Process receiver = _channel
-            ? B.Start(NativeProgram.Build("bridge_chan"), "recv", s_targetKey.ToString(), n, "30")
-            : B.Start(NativeProgram.Build("bridge_recv"), s_targetKey.ToString(), n, "30");
-        Task<string> received = receiver.StandardOutput.ReadToEndAsync();
-        Task<string> receiverErrors = receiver.StandardError.ReadToEndAsync();
+        using Receiver receiver = _channel ? Receiver.ForChannel(B, s_targetKey, count) : Receiver.ForQueue(B, s_targetKey, count);
         Task<string> sent = sender.StandardOutput.ReadToEndAsync();
         try
         {
             during(receiver);
-            Assert.True(receiver.WaitForExit(TimeSpan.FromSeconds(Stress.On ? 1800 : 240)), "the receiver did not finish");
-            receiver.WaitForExit();
-            _output.WriteLine($"{count} messages in {clock.Elapsed.TotalSeconds:0.0} s; sender: {sent.Result.Split('\n')[0]}; receiver: {received.Result.Trim()} {receiverErrors.Result.Trim()}");
-            return ReceiveReport.Parse(received.Result);
+            ReceiveReport report = receiver.WaitForAll();
+            _output.WriteLine($"{count} messages in {clock.Elapsed.TotalSeconds:0.0} s; sender: {(sender.HasExited ? sent.Result.Split('\n')[0] : "still sending")}; receiver: {receiver}");
+            if (report.Unique != count)
+            {
+                _output.WriteLine("out bridge log:\n" + Out.Log + "\nin bridge log:\n" + In.Log + "\nserver log:\n" + Server.Log);
+            }
+
+            return report;
         }
         catch
         {

@@ -2,10 +2,13 @@
  *   bridge_chan make KEY CAPACITY                  creates a single-producer channel (removed by the host's end)
  *   bridge_chan send KEY COUNT MAXSIZE SEED        writes COUNT test messages (bridge_msg.h, type 1) of random
  *                                                  sizes from 16 to MAXSIZE, waiting while the ring is full
- *   bridge_chan recv KEY COUNT IDLE_SECONDS        reads them as bridge_recv does (opening the channel when it
- *                                                  appears), checks every byte and the order, prints its line */
+ *   bridge_chan recv KEY COUNT                     reads them as bridge_recv does (opening the channel when it
+ *                                                  appears), checks every byte and the order; "progress U" lines
+ *                                                  while it runs, its report line when it has COUNT distinct
+ *                                                  messages or is told to stop (SIGTERM, SIGINT) */
 #include "bridge_msg.h"
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,10 @@ static double since(const struct timespec *t)
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig) { (void)sig; stop = 1; }
 
 static int fail(const char *what, int rc)
 {
@@ -59,37 +66,42 @@ static int send(key_t key, long count, long maxsize, unsigned seed)
     return 0;
 }
 
-static int recv_all(key_t key, long count, double idle)
+static int recv_all(key_t key, long count)
 {
     sysvipc_channel *ch = NULL;
     sysvipc_reader *r;
-    struct timespec last;
-    clock_gettime(CLOCK_MONOTONIC, &last);
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     int rc;
     while ((rc = sysvipc_channel_open(key, &ch)) != 0) {
         if (rc != -ENOENT && rc != -ENODATA) return fail("open", rc);
-        if (since(&last) > idle) return fail("open (never appeared)", rc);
+        if (stop) return fail("open (stopped before it appeared)", rc);
         usleep(20000);
     }
     if ((rc = sysvipc_reader_open(ch, &r)) != 0) return fail("reader", rc);
     unsigned char *seen = calloc((size_t)count, 1);
     int64_t high = -1;
-    long received = 0, unique = 0, duplicates = 0, order = 0, corrupt = 0;
-    clock_gettime(CLOCK_MONOTONIC, &last);
-    while (unique < count) {
+    long received = 0, unique = 0, duplicates = 0, order = 0, corrupt = 0, told = 0;
+    struct timespec told_at = { 0 };
+    while (unique < count && !stop) {
+        if (unique != told && since(&told_at) >= 0.5) {
+            printf("progress %ld\n", unique);
+            fflush(stdout);
+            told = unique;
+            clock_gettime(CLOCK_MONOTONIC, &told_at);
+        }
         const void *span;
         size_t n;
         rc = sysvipc_try_peek(r, &span, &n);
         if (rc != 0) {
             if (rc != -EAGAIN) return fail("peek", rc);
-            if (since(&last) > idle) break;
             /* -EPIPE / -ETIMEDOUT: the writer (the in bridge) died or is slow; its successor goes on. */
             rc = sysvipc_wait_to_read(r, 100);
-            if (rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE) return fail("wait", rc);
+            if (rc != 0 && rc != -ETIMEDOUT && rc != -EPIPE && rc != -EINTR) return fail("wait", rc);
             if (rc == -EPIPE) usleep(10000);
             continue;
         }
-        clock_gettime(CLOCK_MONOTONIC, &last);
         received++;
         uint64_t seq;
         int ok = bridge_check(span, n, 1, &seq) && seq < (uint64_t)count;
@@ -113,8 +125,8 @@ int main(int argc, char **argv)
         return make((key_t)strtoul(argv[2], NULL, 0), (size_t)strtoull(argv[3], NULL, 0));
     if (argc == 6 && strcmp(argv[1], "send") == 0)
         return send((key_t)strtoul(argv[2], NULL, 0), atol(argv[3]), atol(argv[4]), (unsigned)atol(argv[5]));
-    if (argc == 5 && strcmp(argv[1], "recv") == 0)
-        return recv_all((key_t)strtoul(argv[2], NULL, 0), atol(argv[3]), atof(argv[4]));
-    fprintf(stderr, "usage: bridge_chan make KEY CAPACITY | send KEY COUNT MAXSIZE SEED | recv KEY COUNT IDLE_SECONDS\n");
+    if (argc == 4 && strcmp(argv[1], "recv") == 0)
+        return recv_all((key_t)strtoul(argv[2], NULL, 0), atol(argv[3]));
+    fprintf(stderr, "usage: bridge_chan make KEY CAPACITY | send KEY COUNT MAXSIZE SEED | recv KEY COUNT\n");
     return 2;
 }
