@@ -6,19 +6,49 @@ using SysV.Ipc.Cli.Commands;
 namespace SysV.Ipc.Cli;
 
 /// <summary>
-/// The <c>sysvipc</c> command: one factory per verb (ls/ipcs, show, rm, mk, key, demo), built once; every run
-/// parses, then invokes with the given writers, so tests run verbs in-process and read what they print.
-/// Every error is one line on the error writer and exit code 1.
+/// The <c>sysvipc</c> command: one factory per verb (ls/ipcs, show, rm, mk, key, demo...); every run parses,
+/// then invokes with the given writers, so tests run verbs in-process and read what they print. Every error
+/// is one line on the error writer and exit code 1.
 /// </summary>
+/// <remarks>
+/// A run that names a verb first (<c>sysvipc ls -m</c>) builds only that verb's command (its options,
+/// validators, descriptions and examples); the other verbs are placeholders that carry their names only.
+/// Everything else (help, <c>--version</c>, an unknown or missing verb, completion, the man page) gets the
+/// whole tree, so what it prints is what the whole tree says. The verb's own subtree is the one its factory
+/// builds in both trees: its parsing, errors and <c>--help</c> are the same either way.
+/// </remarks>
 internal static class SysvIpcCli
 {
     internal const string Name = "sysvipc";
 
-    private static readonly Lazy<Command> s_root = new(CreateRoot);
+    /// <summary>The verbs, in the order the root lists them, with the names a run may give for each.</summary>
+    internal static readonly IReadOnlyList<Verb> Verbs =
+    [
+        new("ls", ["ipcs"], ListCommand.Create),
+        new("lsipc", [], LsipcCommand.Create),
+        new("show", [], ShowCommand.Create),
+        new("rm", [], RemoveCommand.Create),
+        new("mk", [], MakeCommand.Create),
+        new("key", [], KeyCommand.Create),
+        new("demo", [], DemoCommand.Create),
+        new("peek", [], PeekCommand.Create),
+        new("dump", [], DumpCommand.Create),
+        new("chmod", [], ChangeCommands.CreateChmod),
+        new("chown", [], ChangeCommands.CreateChown),
+        new("top", [], TopCommand.Create),
+        new("completion", [], Completion.Create),
+        new("cdecl", [], CdeclCommand.Create),
+        new("bridge", [], Commands.Bridge.BridgeCommand.Create),
+    ];
+
+    private static readonly Lazy<Command> s_root = new(() => CreateRoot(only: null));
 
     /// <summary>Runs the tool.</summary>
     /// <returns>The exit code: 0, or 1 after an error (already reported on <paramref name="error"/>).</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, wholeTree: false);
+
+    /// <summary>Runs the tool; with <paramref name="wholeTree"/>, on every verb's full command even when a verb is named first (tests compare the two).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, bool wholeTree)
     {
         if (DemoCommand.TryRunRole(args, output, error) is { } roleExitCode)
         {
@@ -38,21 +68,22 @@ internal static class SysvIpcCli
 
         if (args.Length == 0)
         {
-            error.Write($"{Name}: no verb given; usage: {Name} <{string.Join('|', Verbs())}> [options] (see '{Name} --help')\n");
+            error.Write($"{Name}: no verb given; usage: {Name} <{string.Join('|', Verbs.Select(v => v.Name))}> [options] (see '{Name} --help')\n");
             return 1;
         }
 
-        ParseResult result = s_root.Value.Parse(args);
+        Command root = (wholeTree ? null : Find(args[0]))?.Root ?? s_root.Value;
+        ParseResult result = root.Parse(args);
         if (result.Action is ParseErrorAction)
         {
-            if (result.CommandResult.Command == s_root.Value && !args[0].StartsWith('-'))
+            if (result.CommandResult.Command == root && !args[0].StartsWith('-'))
             {
-                string? guess = VerbSuggestions.Guess(args[0], s_root.Value.Subcommands.Where(c => !c.Hidden));
+                string? guess = VerbSuggestions.Guess(args[0], root.Subcommands.Where(c => !c.Hidden));
                 error.Write($"{Name}: unknown verb '{args[0]}'{(guess is null ? string.Empty : $"; did you mean '{guess}'?")} (see '{Name} --help')\n");
                 return 1;
             }
 
-            string verb = result.CommandResult.Command == s_root.Value ? Name : Name + " " + result.CommandResult.Command.Name;
+            string verb = result.CommandResult.Command == root ? Name : Name + " " + result.CommandResult.Command.Name;
             foreach (string message in result.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal)).Distinct().DefaultIfEmpty("no verb given"))
             {
                 error.Write($"{Name}: {message} (see '{verb} --help')\n");
@@ -73,31 +104,34 @@ internal static class SysvIpcCli
         }
     }
 
-    private static IEnumerable<string> Verbs() => s_root.Value.Subcommands.Where(c => !c.Hidden).Select(c => c.Name);
+    /// <summary>The verb <paramref name="word"/> names (by its name or an alias), or null.</summary>
+    internal static Verb? Find(string word)
+    {
+        foreach (Verb verb in Verbs)
+        {
+            if (verb.Name == word || Array.IndexOf(verb.Aliases, word) >= 0)
+            {
+                return verb;
+            }
+        }
 
-    private static Command CreateRoot()
+        return null;
+    }
+
+    /// <summary>The root with every verb's command (<paramref name="only"/> null), or with <paramref name="only"/>'s and placeholders for the others.</summary>
+    internal static Command CreateRoot(Verb? only)
     {
         // A named root rather than RootCommand, whose name is the host's executable (testhost, dotnet...).
         var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
         {
             new HelpOption(),
             new VersionOption("--version", "-V"),
-            ListCommand.Create(),
-            LsipcCommand.Create(),
-            ShowCommand.Create(),
-            RemoveCommand.Create(),
-            MakeCommand.Create(),
-            KeyCommand.Create(),
-            DemoCommand.Create(),
-            PeekCommand.Create(),
-            DumpCommand.Create(),
-            ChangeCommands.CreateChmod(),
-            ChangeCommands.CreateChown(),
-            TopCommand.Create(),
-            Completion.Create(),
-            CdeclCommand.Create(),
-            Commands.Bridge.BridgeCommand.Create(),
         };
+        foreach (Verb verb in Verbs)
+        {
+            root.Subcommands.Add(only is null || only == verb ? verb.Create() : verb.Placeholder());
+        }
+
         HelpExamples.Register(root, """
               sysvipc ls                       # ipcs
               sysvipc show -m 7                # ipcs -m -i 7
@@ -110,5 +144,41 @@ internal static class SysvIpcCli
             """);
         HelpExamples.Install(root);
         return root;
+    }
+
+    /// <summary>A verb of the root: the names it answers to, known without building it, and the factory of its command.</summary>
+    internal sealed class Verb
+    {
+        private readonly Lazy<Command> _root;
+
+        public Verb(string name, string[] aliases, Func<Command> create)
+        {
+            Name = name;
+            Aliases = aliases;
+            Create = create;
+            _root = new(() => CreateRoot(this));
+        }
+
+        public string Name { get; }
+
+        public string[] Aliases { get; }
+
+        /// <summary>Builds the verb's full command (what <c>sysvipc VERB ...</c> parses with).</summary>
+        public Func<Command> Create { get; }
+
+        /// <summary>The root a run naming this verb first parses with: this verb built, the others placeholders.</summary>
+        public Command Root => _root.Value;
+
+        /// <summary>The verb's name and aliases without options, arguments, action or texts: never shown, never invoked.</summary>
+        public Command Placeholder()
+        {
+            var command = new Command(Name);
+            foreach (string alias in Aliases)
+            {
+                command.Aliases.Add(alias);
+            }
+
+            return command;
+        }
     }
 }
