@@ -6,8 +6,11 @@ namespace SysV.Ipc;
 internal static class PlatformGuard
 {
     // Not readonly only so that a test child process can play another platform and check every entry point.
+    // The OS description (which reads /etc/os-release) is only computed for the message, on a platform refused.
     private static string? s_unsupportedReason =
-        UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.OSDescription);
+        IsSupportedPlatform(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture)
+            ? null
+            : UnsupportedReason(OperatingSystem.IsLinux(), RuntimeInformation.ProcessArchitecture, RuntimeInformation.OSDescription);
 
     internal static bool IsSupported => s_unsupportedReason is null;
 
@@ -22,7 +25,10 @@ internal static class PlatformGuard
 
     /// <summary>Why a platform is not supported, or null when it is. Separate from the current process so tests can check the message.</summary>
     internal static string? UnsupportedReason(bool isLinux, Architecture architecture, string osDescription) =>
-        isLinux && architecture is Architecture.X64 or Architecture.Arm64
+        IsSupportedPlatform(isLinux, architecture)
             ? null
             : $"SysV.Ipc supports Linux on x64 and arm64; this process runs on {osDescription} ({architecture}). The System V structure layouts and constants of other platforms are not described yet, so no System V call is made here.";
+
+    private static bool IsSupportedPlatform(bool isLinux, Architecture architecture) =>
+        isLinux && architecture is Architecture.X64 or Architecture.Arm64;
 }
