@@ -72,7 +72,8 @@ internal static class SysvIpcCli
             return 1;
         }
 
-        Command root = (wholeTree ? null : Find(args[0]))?.Root ?? s_root.Value;
+        Verb? named = wholeTree ? null : Find(args[0]);
+        Command root = named is null ? s_root.Value : MayAskForHelpOrVersion(args) ? named.Root : named.RootWithoutHelp;
         ParseResult result = root.Parse(args);
         if (result.Action is ParseErrorAction)
         {
@@ -104,6 +105,28 @@ internal static class SysvIpcCli
         }
     }
 
+    /// <summary>
+    /// Whether a word of <paramref name="args"/> could be the help or version option: one of their names, a
+    /// name with a value attached (<c>--help=x</c>), a bundle of short options holding h, ? or V
+    /// (<c>-mh</c>), or a response file (<c>@file</c>). Such runs parse with those options; the others
+    /// without them, which spares System.CommandLine's resource lookup of their descriptions at start-up.
+    /// </summary>
+    internal static bool MayAskForHelpOrVersion(string[] args)
+    {
+        foreach (string arg in args)
+        {
+            if (arg.StartsWith("--help", StringComparison.Ordinal) || arg.StartsWith("--version", StringComparison.Ordinal)
+                || arg.StartsWith("/h", StringComparison.Ordinal) || arg.StartsWith("/?", StringComparison.Ordinal)
+                || arg.StartsWith('@')
+                || (arg.Length > 1 && arg[0] == '-' && arg[1] != '-' && arg.AsSpan(1).IndexOfAny("h?V") >= 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The verb <paramref name="word"/> names (by its name or an alias), or null.</summary>
     internal static Verb? Find(string word)
     {
@@ -118,15 +141,21 @@ internal static class SysvIpcCli
         return null;
     }
 
-    /// <summary>The root with every verb's command (<paramref name="only"/> null), or with <paramref name="only"/>'s and placeholders for the others.</summary>
-    internal static Command CreateRoot(Verb? only)
+    /// <summary>
+    /// The root with every verb's command (<paramref name="only"/> null), or with <paramref name="only"/>'s and
+    /// placeholders for the others; without <paramref name="withHelp"/>, it has no help and version options
+    /// (for a run none of whose words could name them, <see cref="MayAskForHelpOrVersion"/>).
+    /// </summary>
+    internal static Command CreateRoot(Verb? only, bool withHelp = true)
     {
         // A named root rather than RootCommand, whose name is the host's executable (testhost, dotnet...).
-        var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.")
+        var root = new Command(Name, "sysvipc: list, inspect, create and remove System V IPC objects (shared memory, message queues, semaphore sets). Replaces ipcs, ipcrm and ipcmk, with the same output and messages, plus JSON and orphan detection.");
+        if (withHelp)
         {
-            new HelpOption(),
-            new VersionOption("--version", "-V"),
-        };
+            root.Options.Add(new HelpOption());
+            root.Options.Add(new VersionOption("--version", "-V"));
+        }
+
         foreach (Verb verb in Verbs)
         {
             root.Subcommands.Add(only is null || only == verb ? verb.Create() : verb.Placeholder());
@@ -142,7 +171,11 @@ internal static class SysvIpcCli
               sysvipc demo                     # the tutorial's sample, run for real
               sysvipc cdecl App.dll Counters   # the C struct of a SharedStruct<Counters>
             """);
-        HelpExamples.Install(root);
+        if (withHelp)
+        {
+            HelpExamples.Install(root);
+        }
+
         return root;
     }
 
@@ -150,6 +183,7 @@ internal static class SysvIpcCli
     internal sealed class Verb
     {
         private readonly Lazy<Command> _root;
+        private readonly Lazy<Command> _rootWithoutHelp;
 
         public Verb(string name, string[] aliases, Func<Command> create)
         {
@@ -157,6 +191,7 @@ internal static class SysvIpcCli
             Aliases = aliases;
             Create = create;
             _root = new(() => CreateRoot(this));
+            _rootWithoutHelp = new(() => CreateRoot(this, withHelp: false));
         }
 
         public string Name { get; }
@@ -168,6 +203,9 @@ internal static class SysvIpcCli
 
         /// <summary>The root a run naming this verb first parses with: this verb built, the others placeholders.</summary>
         public Command Root => _root.Value;
+
+        /// <summary>The same root without the help and version options, for a run that cannot be asking for either.</summary>
+        public Command RootWithoutHelp => _rootWithoutHelp.Value;
 
         /// <summary>The verb's name and aliases without options, arguments, action or texts: never shown, never invoked.</summary>
         public Command Placeholder()

@@ -108,17 +108,20 @@ public sealed class CommandTreeTests : IpcLeakGuard
     {
         foreach (SysvIpcCli.Verb verb in SysvIpcCli.Verbs)
         {
-            Command command = verb.Root.Subcommands.Single(c => c.Name == verb.Name);
-            foreach ((Command owner, string[] path) in Commands(command, [verb.Name]))
+            foreach (Command root in (Command[])[verb.Root, verb.RootWithoutHelp])
             {
-                foreach (Option option in owner.Options)
+                Command command = root.Subcommands.Single(c => c.Name == verb.Name);
+                foreach ((Command owner, string[] path) in Commands(command, [verb.Name]))
                 {
-                    foreach (string name in option.Aliases.Prepend(option.Name))
+                    foreach (Option option in owner.Options)
                     {
-                        string[] values = option.Arity.MinimumNumberOfValues > 0 ? ["1"] : [];
-                        ParseResult result = verb.Root.Parse([.. path, name, .. values]);
-                        Assert.True(result.GetResult(option) is not null, $"sysvipc {string.Join(' ', path)} {name}: not parsed as {option.Name}");
-                        Assert.Same(owner, result.CommandResult.Command);
+                        foreach (string name in option.Aliases.Prepend(option.Name))
+                        {
+                            string[] values = option.Arity.MinimumNumberOfValues > 0 ? ["1"] : [];
+                            ParseResult result = root.Parse([.. path, name, .. values]);
+                            Assert.True(result.GetResult(option) is not null, $"sysvipc {string.Join(' ', path)} {name}: not parsed as {option.Name}");
+                            Assert.Same(owner, result.CommandResult.Command);
+                        }
                     }
                 }
             }
@@ -134,6 +137,40 @@ public sealed class CommandTreeTests : IpcLeakGuard
                     yield return inner;
                 }
             }
+        }
+    }
+
+    [Fact]
+    public void EveryWordTheHelpAndVersionOptionsAnswerTo_ParsesWithThem_AndTheRootWithoutThemHasNone()
+    {
+        // The root without help and version options is for runs that cannot be asking for either; any word
+        // that could (a name, a bundle of short options, a name with a value, a response file) takes the root
+        // with them, so it does what the whole tree does.
+        Command whole = SysvIpcCli.CreateRoot(only: null);
+        string[] names = [.. whole.Options.SelectMany(o => o.Aliases.Prepend(o.Name))];
+        Assert.Equal(["--help", "-h", "/h", "-?", "/?", "--version", "-V"], names);
+        foreach (string name in names)
+        {
+            Assert.True(SysvIpcCli.MayAskForHelpOrVersion(["ls", name]), name);
+            AssertSameAsWholeTree("ls", name);
+        }
+
+        string[][] runs = [["ls", "-mh"], ["ls", "-qV"], ["rm", "-a?"], ["ls", "--help=x"], ["ls", "--version:1"], ["mk", "-Q", "-h"], ["ls", "@no-such-response-file"]];
+        foreach (string[] args in runs)
+        {
+            Assert.True(SysvIpcCli.MayAskForHelpOrVersion(args), string.Join(' ', args));
+            AssertSameAsWholeTree(args);
+        }
+
+        foreach (string[] args in (string[][])[["ls"], ["ls", "-m", "-p"], ["rm", "--dry-run", "--all=shm"], ["ls", "--key", "0x7e00abcd"], ["key", "/tmp", "--proj", "1"]])
+        {
+            Assert.False(SysvIpcCli.MayAskForHelpOrVersion(args), string.Join(' ', args));
+        }
+
+        foreach (SysvIpcCli.Verb verb in SysvIpcCli.Verbs)
+        {
+            Assert.Empty(verb.RootWithoutHelp.Options);
+            Assert.Equal(verb.Root.Subcommands.Select(c => c.Name), verb.RootWithoutHelp.Subcommands.Select(c => c.Name));
         }
     }
 
