@@ -32,6 +32,7 @@ internal static class ListCommand
         Description = "Only objects with this key (repeatable).",
         HelpName = "KEY",
         Arity = ArgumentArity.OneOrMore,
+        DefaultValueFactory = _ => [], // System.CommandLine's own default, an empty array, is made by reflection: slow in the native tool
     };
 
     private static readonly Option<bool> s_command = new("--command") { Description = "Add the creating process's command line to the segment rows, where it still runs (like lsipc's COMMAND)." };

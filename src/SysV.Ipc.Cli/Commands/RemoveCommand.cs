@@ -54,6 +54,7 @@ internal static class RemoveCommand
         HelpName = helpName,
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
+        DefaultValueFactory = _ => [], // as ListCommand's --key: not System.CommandLine's reflection-made empty array
     };
 
     private static int Run(ParseResult result)
