@@ -49,7 +49,7 @@ internal static class TopCommand
 
         TextWriter output = CommandOutput.Out(result);
         bool json = result.GetValue(s_json);
-        bool live = !json && !Console.IsOutputRedirected && output == Console.Out;
+        bool live = !json && !Console.IsOutputRedirected && output == StandardStreams.Out;
         TimeSpan interval = TimeSpan.FromSeconds(seconds);
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>

@@ -98,6 +98,22 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     }
 
     [Fact]
+    public void TheNativeToolsLs_ReadsNoOsRelease_AndStartsNoConsoleSignalThread()
+    {
+        // docs/cli.md, "Start-up": the platform check describes the OS only for a platform it refuses, and
+        // where Console would write UTF-8 the tool writes stdout and stderr itself, so 'ls' neither reads
+        // /etc/os-release nor has Console start its signal-handling thread: the runtime's finalizer thread is
+        // the only one it starts (strace -f counts the clone calls of the whole process).
+        string log = Path.Combine(_builds.Directory, $"ls-{Guid.NewGuid():N}.strace");
+        Shell.Result run = Shell.Run("strace", ["-f", "-qq", "-e", "trace=openat,clone,clone3", "-o", log, _builds.CliBinary, "ls"], environment: new Dictionary<string, string> { ["LC_ALL"] = "C.UTF-8" });
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        string[] calls = File.ReadAllLines(log);
+        Assert.DoesNotContain(calls, c => c.Contains("/etc/os-release", StringComparison.Ordinal));
+        int threads = calls.Count(c => c.Contains(" clone(", StringComparison.Ordinal) || c.Contains(" clone3(", StringComparison.Ordinal));
+        Assert.True(threads == 1, $"sysvipc ls started {threads} threads (expected the finalizer's only):\n{string.Join('\n', calls.Where(c => c.Contains("clone", StringComparison.Ordinal)))}");
+    }
+
+    [Fact]
     public void TheNativeAndTheTrimmedSmokePrograms_RunEveryArea_InOneProcessAndAcrossTwo()
     {
         foreach (string program in new[] { _builds.SmokeBinary, _builds.TrimmedSmokeBinary })
