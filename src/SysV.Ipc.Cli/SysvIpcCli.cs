@@ -84,7 +84,7 @@ internal static class SysvIpcCli
                 return 1;
             }
 
-            string verb = result.CommandResult.Command == root ? Name : Name + " " + result.CommandResult.Command.Name;
+            string verb = CommandPath(result.CommandResult);
             foreach (string message in result.Errors.Select(e => e.Message.TrimEnd('.')).Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal)).Distinct().DefaultIfEmpty("no verb given"))
             {
                 error.Write($"{Name}: {message} (see '{verb} --help')\n");
@@ -125,6 +125,19 @@ internal static class SysvIpcCli
         }
 
         return false;
+    }
+
+    /// <summary>The words that name a parsed command: "sysvipc", "sysvipc ls", "sysvipc bridge out".</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = command; result is CommandResult { Command: var named }; result = result.Parent)
+        {
+            names.Add(named.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     /// <summary>The verb <paramref name="word"/> names (by its name or an alias), or null.</summary>

@@ -98,6 +98,7 @@ public sealed class CommandTreeTests : IpcLeakGuard
         {
             AssertSameAsWholeTree("bridge", sub.Name, "--help");
             AssertSameAsWholeTree("bridge", sub.Name, "--no-such-option");
+            Assert.EndsWith($" (see 'sysvipc bridge {sub.Name} --help')\n", CliRunner.Run("bridge", sub.Name, "--no-such-option").Error, StringComparison.Ordinal);
         }
 
         AssertSameAsWholeTree("bridge");
