@@ -22,6 +22,7 @@ pack() { # pack NAME PROJECT [ARGS...]
 
 for project in src/*/*.csproj; do
   [ "$project" = src/SysV.Ipc.Cli/SysV.Ipc.Cli.csproj ] && continue
+  [ "$project" = src/SysV.Ipc.Cli.Bridge/SysV.Ipc.Cli.Bridge.csproj ] && continue # published into the tool's native packages
   pack "$(basename "$project" .csproj)" "$project"
 done
 

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Xml.Linq;
 using SysV.Ipc.AotSmoke;
+using SysV.Ipc.Nats.Tests.Infrastructure;
 using SysV.Ipc.Tests.Cli;
 using SysV.Ipc.Tests.Infrastructure;
 using Xunit;
@@ -42,13 +43,14 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
     }
 
     [Fact]
-    public void TheToolPackages_HoldTheNativeExecutableOnly_AndPointToEveryRid()
+    public void TheToolPackages_HoldTheNativeExecutablesOnly_AndPointToEveryRid()
     {
         using (ZipArchive native = ZipFile.OpenRead(_builds.NativeToolPackage))
         {
+            // The tool and its bridge companion (src/SysV.Ipc.Cli.Bridge), nothing else.
             string prefix = $"tools/any/{Builds.RuntimeRid}/";
             Assert.Equal(
-                [prefix + "DotnetToolSettings.xml", prefix + "sysvipc"],
+                [prefix + "DotnetToolSettings.xml", prefix + "sysvipc", prefix + "sysvipc-bridge"],
                 native.Entries.Select(e => e.FullName).Where(n => n.StartsWith("tools/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
             Assert.Contains("LICENSE", native.Entries.Select(e => e.FullName));
         }
@@ -95,6 +97,67 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
             _builds.CliBinary,
             "ls").Trim(), CultureInfo.InvariantCulture))];
         Assert.True(faults.Min() < 700, $"sysvipc ls: {string.Join(", ", faults)} minor page faults (expected fewer than 700)");
+    }
+
+    [Fact]
+    public async Task TheNativeToolsBridge_BecomesItsCompanion_AndPublishesAQueueToARealNatsServer()
+    {
+        // The native sysvipc is built without the NATS bridge (docs/cli.md, "Start-up"): 'sysvipc bridge'
+        // replaces the process with sysvipc-bridge, installed beside it, which runs the bridge: the same pid
+        // becomes the companion, the queue's messages leave it (only once JetStream acknowledged them), and
+        // SIGTERM stops it cleanly.
+        using NatsServer server = NatsServer.Start();
+        using var queue = MessageQueue.Create(TestKeys.Unique());
+        queue.RemoveOnDispose = true;
+        for (int i = 0; i < 3; i++)
+        {
+            queue.Send(i + 1, System.Text.Encoding.UTF8.GetBytes($"message {i}"));
+        }
+
+        var psi = new System.Diagnostics.ProcessStartInfo(_builds.CliBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string arg in (string[])["bridge", "out", "--queue", queue.Key.ToString(), "--subject", "native.{type}", "--stream", "NATIVE", "--nats", server.Url])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var bridge = System.Diagnostics.Process.Start(psi)!;
+        Task<string> errors = bridge.StandardError.ReadToEndAsync();
+        Task<string> output = bridge.StandardOutput.ReadToEndAsync();
+        try
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (queue.GetInfo().MessageCount > 0 && !bridge.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                Thread.Sleep(50);
+            }
+
+            if (bridge.HasExited)
+            {
+                Assert.Fail($"the bridge ended early (exit {bridge.ExitCode}): {await errors}");
+            }
+
+            Assert.True(queue.GetInfo().MessageCount == 0, $"the bridge left {queue.GetInfo().MessageCount} of 3 messages in 2 minutes: {server.Log}");
+            string companion = new FileInfo($"/proc/{bridge.Id}/exe").ResolveLinkTarget(returnFinalTarget: false)!.FullName;
+            string tool = new FileInfo(_builds.CliBinary).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? _builds.CliBinary;
+            Assert.Equal(Path.Combine(Path.GetDirectoryName(tool)!, "sysvipc-bridge"), companion);
+        }
+        finally
+        {
+            if (!bridge.HasExited)
+            {
+                Shell.Check("kill", "-TERM", bridge.Id.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (!bridge.WaitForExit(TimeSpan.FromMinutes(1)))
+            {
+                bridge.Kill();
+            }
+        }
+
+        string log = await errors;
+        Assert.True(bridge.ExitCode == 0, $"exit {bridge.ExitCode} after SIGTERM: {log}");
+        Assert.Equal("", await output);
+        Assert.DoesNotContain(": error:", log, StringComparison.Ordinal);
     }
 
     [Fact]
