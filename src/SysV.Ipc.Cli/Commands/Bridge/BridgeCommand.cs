@@ -14,21 +14,21 @@ namespace SysV.Ipc.Cli.Commands.Bridge;
 /// </remarks>
 internal static partial class BridgeCommand
 {
-    internal static readonly Option<string?> s_queue = new("--queue", "-q") { Description = "The System V queue's key (0x... or decimal); or --channel.", HelpName = "KEY" };
-    internal static readonly Option<string?> s_channel = new("--channel", "-c") { Description = "A SharedMemoryChannel's key instead of a queue (out: the bridge is its reader, or one more reader of a broadcast channel; in: a writer).", HelpName = "KEY" };
-    internal static readonly Option<long> s_type = new("--type") { Description = "Channel out: the message type sent in the Sysv-Type header and put for {type} in the subject (default 1).", HelpName = "TYPE", DefaultValueFactory = _ => 1 };
-    internal static readonly Option<string?> s_capacity = new("--capacity") { Description = "Channel in with --create: the ring's size in bytes, a power of two (default 1M; messages up to half of it).", HelpName = "BYTES" };
-    internal static readonly Option<string> s_subject = new("--subject", "-s") { Description = "The NATS subject; out: may contain {type} (orders.{type}); in: a filter (orders.*, orders.>).", Required = true, HelpName = "SUBJECT" };
-    internal static readonly Option<string> s_nats = new("--nats") { Description = "The NATS server URL(s), comma-separated (default nats://127.0.0.1:4222).", HelpName = "URL", DefaultValueFactory = _ => "nats://127.0.0.1:4222" };
-    internal static readonly Option<string?> s_stream = new("--stream") { Description = "Create this JetStream stream for the subject if no stream stores it yet.", HelpName = "NAME" };
-    internal static readonly Option<string?> s_types = new("--types") { Description = "Only take these message types (comma-separated); the others stay in the queue.", HelpName = "LIST" };
-    internal static readonly Option<int> s_replicas = new("--replicas") { Description = "Replicas of a stream the bridge creates (3 on a three-node cluster).", DefaultValueFactory = _ => 1 };
-    internal static readonly Option<string?> s_durable = new("--durable") { Description = "The durable consumer's name (default sysvipc-HOST-KEY); one per host and queue.", HelpName = "NAME" };
-    internal static readonly Option<bool> s_create = new("--create") { Description = "Create the queue if it does not exist (mode 0600, or --mode)." };
-    internal static readonly Option<string?> s_mode = new("--mode") { Description = "Permissions of a queue created with --create (octal, default 600).", HelpName = "MODE" };
-    internal static readonly Option<string?> s_parkDirectory = new("--park-dir") { Description = "Where messages this host cannot take are kept (default /var/tmp/sysvipc-bridge/parked).", HelpName = "DIR" };
-    internal static readonly Option<string?> s_hostId = new("--host-id") { Description = "This host's name in message ids and headers (default: the host name); unique per host.", HelpName = "NAME" };
-    internal static readonly Option<bool> s_verbose = new("--verbose", "-v") { Description = "Log every redelivery and recovery step too (debug level)." };
+    private static readonly Option<string?> s_queue = new("--queue", "-q") { Description = "The System V queue's key (0x... or decimal); or --channel.", HelpName = "KEY" };
+    private static readonly Option<string?> s_channel = new("--channel", "-c") { Description = "A SharedMemoryChannel's key instead of a queue (out: the bridge is its reader, or one more reader of a broadcast channel; in: a writer).", HelpName = "KEY" };
+    private static readonly Option<long> s_type = new("--type") { Description = "Channel out: the message type sent in the Sysv-Type header and put for {type} in the subject (default 1).", HelpName = "TYPE", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string?> s_capacity = new("--capacity") { Description = "Channel in with --create: the ring's size in bytes, a power of two (default 1M; messages up to half of it).", HelpName = "BYTES" };
+    private static readonly Option<string> s_subject = new("--subject", "-s") { Description = "The NATS subject; out: may contain {type} (orders.{type}); in: a filter (orders.*, orders.>).", Required = true, HelpName = "SUBJECT" };
+    private static readonly Option<string> s_nats = new("--nats") { Description = "The NATS server URL(s), comma-separated (default nats://127.0.0.1:4222).", HelpName = "URL", DefaultValueFactory = _ => "nats://127.0.0.1:4222" };
+    private static readonly Option<string?> s_stream = new("--stream") { Description = "Create this JetStream stream for the subject if no stream stores it yet.", HelpName = "NAME" };
+    private static readonly Option<string?> s_types = new("--types") { Description = "Only take these message types (comma-separated); the others stay in the queue.", HelpName = "LIST" };
+    private static readonly Option<int> s_replicas = new("--replicas") { Description = "Replicas of a stream the bridge creates (3 on a three-node cluster).", DefaultValueFactory = _ => 1 };
+    private static readonly Option<string?> s_durable = new("--durable") { Description = "The durable consumer's name (default sysvipc-HOST-KEY); one per host and queue.", HelpName = "NAME" };
+    private static readonly Option<bool> s_create = new("--create") { Description = "Create the queue if it does not exist (mode 0600, or --mode)." };
+    private static readonly Option<string?> s_mode = new("--mode") { Description = "Permissions of a queue created with --create (octal, default 600).", HelpName = "MODE" };
+    private static readonly Option<string?> s_parkDirectory = new("--park-dir") { Description = "Where messages this host cannot take are kept (default /var/tmp/sysvipc-bridge/parked).", HelpName = "DIR" };
+    private static readonly Option<string?> s_hostId = new("--host-id") { Description = "This host's name in message ids and headers (default: the host name); unique per host.", HelpName = "NAME" };
+    private static readonly Option<bool> s_verbose = new("--verbose", "-v") { Description = "Log every redelivery and recovery step too (debug level)." };
 
     public static Command Create()
     {
