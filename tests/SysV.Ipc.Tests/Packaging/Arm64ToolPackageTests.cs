@@ -34,9 +34,14 @@ public sealed class Arm64ToolPackageTests : IpcLeakGuard
             string binary = Path.Combine(tool, "tools", "any", "linux-arm64", "sysvipc");
             Shell.Check("chmod", "+x", binary);
 
-            // An aarch64 executable (ELF machine 183), not the host's.
+            // An aarch64 executable (ELF machine 183), not the host's; and so is its bridge companion beside it,
+            // which is the tool with the bridge compiled in (it answers --version as the tool does).
             byte[] header = File.ReadAllBytes(binary)[..20];
             Assert.Equal(183, BitConverter.ToUInt16(header, 18));
+            string companion = Path.Combine(Path.GetDirectoryName(binary)!, "sysvipc-bridge");
+            Shell.Check("chmod", "+x", companion);
+            Assert.Equal(183, BitConverter.ToUInt16(File.ReadAllBytes(companion)[..20], 18));
+            Assert.Equal(Run(binary, "--version"), Run(companion, "--version"));
 
             using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 4096, options: new() { RemoveOnDispose = true });
             using var set = SemaphoreSet.Create(TestKeys.Unique(), 2, new int[2], options: new() { RemoveOnDispose = true });
