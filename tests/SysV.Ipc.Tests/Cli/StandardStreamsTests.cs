@@ -56,6 +56,49 @@ public sealed class StandardStreamsTests : IpcLeakGuard
         Assert.Equal(0, exitCode);
     }
 
+    [Fact]
+    public void TheBuiltTool_OnANonBlockingPipeThatFillsUp_WaitsAndWritesEverything()
+    {
+        // A pipe whose write end is O_NONBLOCK (a reader that set it on a shared pipe, as some runtimes do):
+        // once its 64 KiB are full, write(2) fails with EAGAIN. Console polls and writes on; so must the
+        // tool's writer. The reader starts half a second late, so the tool's hexdump of 256 KiB (about 1.3 MB
+        // of text; --length, as dump stops at 64 KiB by default) fills the pipe many times over; what arrives
+        // must be hexdump -C's text, whole.
+        const int size = 256 * 1024;
+        using var segment = SharedMemorySegment.Create(TestKeys.Unique(), size, options: new() { RemoveOnDispose = true });
+        byte[] bytes = new byte[size];
+        new Random(1234).NextBytes(bytes);
+        using (SharedMemoryAttachment attachment = segment.Attach())
+        {
+            bytes.CopyTo(attachment.Span);
+        }
+
+        string directory = Directory.CreateTempSubdirectory("sysvipc-nonblocking-").FullName;
+        try
+        {
+            string file = Path.Combine(directory, "bytes");
+            string received = Path.Combine(directory, "received");
+            File.WriteAllBytes(file, bytes);
+            Shell.Result run = Shell.Run("python3", [
+                "-c",
+                "import os, subprocess, sys, time\n" +
+                "r, w = os.pipe(); os.set_blocking(w, False)\n" +
+                "p = subprocess.Popen(sys.argv[2:], stdout=w, stderr=subprocess.PIPE); os.close(w)\n" +
+                "time.sleep(0.5)\n" +
+                "with os.fdopen(r, 'rb') as f, open(sys.argv[1], 'wb') as out: out.write(f.read())\n" +
+                "err = p.stderr.read(); sys.stderr.buffer.write(err); sys.exit(p.wait())",
+                received, "dotnet", "exec", Path.Combine(AppContext.BaseDirectory, "sysvipc.dll"), "dump", "-m", segment.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--length", "256K"]);
+            Assert.True(run.ExitCode == 0 && run.StandardError.Length == 0, $"exit {run.ExitCode}: {run.StandardError}");
+            string expected = Shell.Check("hexdump", "-C", file);
+            string arrived = File.ReadAllText(received);
+            Assert.True(expected == arrived, $"{arrived.Length} characters arrived, hexdump -C writes {expected.Length}; the first difference at {expected.Zip(arrived).TakeWhile(p => p.First == p.Second).Count()}");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static (int ExitCode, byte[] Output, byte[] Error) RunTool(string locale, bool closeOutputAtOnce, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
