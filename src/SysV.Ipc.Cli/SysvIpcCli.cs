@@ -116,7 +116,8 @@ internal static class SysvIpcCli
         foreach (string arg in args)
         {
             if (arg.StartsWith("--help", StringComparison.Ordinal) || arg.StartsWith("--version", StringComparison.Ordinal)
-                || arg.StartsWith("/h", StringComparison.Ordinal) || arg.StartsWith("/?", StringComparison.Ordinal)
+                || arg is "/h" or "/?" || arg.StartsWith("/h:", StringComparison.Ordinal) || arg.StartsWith("/h=", StringComparison.Ordinal)
+                || arg.StartsWith("/?:", StringComparison.Ordinal) || arg.StartsWith("/?=", StringComparison.Ordinal)
                 || arg.StartsWith('@')
                 || (arg.Length > 1 && arg[0] == '-' && arg[1] != '-' && arg.AsSpan(1).IndexOfAny("h?V") >= 0))
             {

@@ -156,14 +156,14 @@ public sealed class CommandTreeTests : IpcLeakGuard
             AssertSameAsWholeTree("ls", name);
         }
 
-        string[][] runs = [["ls", "-mh"], ["ls", "-qV"], ["rm", "-a?"], ["ls", "--help=x"], ["ls", "--version:1"], ["mk", "-Q", "-h"], ["ls", "@no-such-response-file"]];
+        string[][] runs = [["ls", "-mh"], ["ls", "-qV"], ["rm", "-a?"], ["ls", "--help=x"], ["ls", "--version:1"], ["ls", "/h:1"], ["ls", "/?=x"], ["mk", "-Q", "-h"], ["ls", "@no-such-response-file"]];
         foreach (string[] args in runs)
         {
             Assert.True(SysvIpcCli.MayAskForHelpOrVersion(args), string.Join(' ', args));
             AssertSameAsWholeTree(args);
         }
 
-        foreach (string[] args in (string[][])[["ls"], ["ls", "-m", "-p"], ["rm", "--dry-run", "--all=shm"], ["ls", "--key", "0x7e00abcd"], ["key", "/tmp", "--proj", "1"]])
+        foreach (string[] args in (string[][])[["ls"], ["ls", "-m", "-p"], ["rm", "--dry-run", "--all=shm"], ["ls", "--key", "0x7e00abcd"], ["key", "/tmp", "--proj", "1"], ["key", "/home/h", "--proj", "1"]])
         {
             Assert.False(SysvIpcCli.MayAskForHelpOrVersion(args), string.Join(' ', args));
         }
