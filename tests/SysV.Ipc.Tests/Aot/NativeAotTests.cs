@@ -86,7 +86,7 @@ public sealed class NativeAotTests : IpcLeakGuard, IClassFixture<NativeAotTests.
         byte[] header = File.ReadAllBytes(executable)[..18];
         Assert.True(BitConverter.ToUInt16(header, 16) == 2, $"{executable}: ELF type {BitConverter.ToUInt16(header, 16)}, not EXEC (2): is PositionIndependentExecutable still false?");
 
-        // ... whose 'ls' takes about 330 minor page faults (1,100 dehydrated and position-independent; ipcs
+        // ... whose 'ls' takes about 230 minor page faults (330 before the bridge left the image, 1,100 dehydrated and PIE; ipcs
         // about 90). Faults, unlike times, do not depend on the machine's load: python3 runs the tool and
         // reads getrusage of its children before and after (python3's own start may have waited for some).
         using var segment = SharedMemorySegment.Create(TestKeys.Unique(), 4096, options: new() { RemoveOnDispose = true });
